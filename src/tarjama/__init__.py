@@ -1,0 +1,41 @@
+"""tarjama: Arabic to English machine translation of news articles, with alignment.
+
+Example:
+    >>> from tarjama import Translator  # doctest: +SKIP
+    >>> translator = Translator(model_name="Helsinki-NLP/opus-mt-ar-en")  # doctest: +SKIP
+    >>> print(translator.translate("وصل الرئيس إلى بغداد.").text)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("tarjama")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+from .config import Settings
+from .document import Article, Paragraph, Sentence
+from .errors import ConfigError, InputError, MissingExtraError, ModelLoadError, TarjamaError
+from .segment import Segmenter
+from .translator import ArticleTranslation, Progress, RunReport, SentenceTranslation, Translator
+
+__all__ = [
+    "Article",
+    "ArticleTranslation",
+    "ConfigError",
+    "InputError",
+    "MissingExtraError",
+    "ModelLoadError",
+    "Paragraph",
+    "Progress",
+    "RunReport",
+    "Segmenter",
+    "Sentence",
+    "SentenceTranslation",
+    "Settings",
+    "TarjamaError",
+    "Translator",
+    "__version__",
+]

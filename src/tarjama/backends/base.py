@@ -1,0 +1,48 @@
+"""What a translation backend is: one method that translates a batch of sentences.
+
+Everything else (batching, ordering, de-duplication, progress) is shared code in
+``tarjama.batch`` and ``tarjama.translator``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A translation of one sentence.
+
+    Attributes:
+        text: the translation.
+        truncated: the output hit the length cap before the model ended it.
+    """
+
+    text: str
+    truncated: bool = False
+
+
+class Backend(ABC):
+    """A loaded model that translates batches of sentences."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        """Translate ``sentences``; one hypothesis each, in order."""
+
+    def count_tokens(self, text: str) -> int:
+        """Length of ``text`` in the model's input tokens (used for batching and
+        for cutting over-long sentences). Whitespace words unless overridden."""
+        return len(text.split()) + 1
+
+    @property
+    def max_input_tokens(self) -> int | None:
+        """The longest input the model takes, if it has a limit."""
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """How this backend translates, for the manifest: model, revision, device, ..."""
+        return {"backend": self.name}

@@ -1,0 +1,191 @@
+"""MarianMT (and other seq2seq models) through Hugging Face transformers and PyTorch."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, MissingExtraError, ModelLoadError
+from .base import Backend, Hypothesis
+
+logger = logging.getLogger(__name__)
+
+DTYPES = ("auto", "float32", "float16", "bfloat16")
+
+
+def model_unavailable(model: str, reason: str) -> ModelLoadError:
+    """The one-sentence error for a model that cannot be had, with the way out."""
+    if Path(model).is_dir() or model.startswith((".", "/", "~")):
+        return ModelLoadError(
+            f"cannot load a model from the folder {model!r} ({reason}); "
+            "pass --model with a folder written by `tarjama download` or `save_pretrained`"
+        )
+    return ModelLoadError(
+        f"model {model!r} is not available offline and could not be downloaded ({reason}); "
+        f"on a connected machine run `tarjama download {model} -o DIR`, then pass `--model DIR`"
+    )
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} was asked for but PyTorch sees no CUDA GPU; use --device cpu")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise ConfigError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N")
+    return device
+
+
+def resolve_dtype(dtype: str, device: str) -> str:
+    if dtype not in DTYPES:
+        raise ConfigError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPES)}")
+    if dtype == "auto":
+        return "float16" if device.startswith("cuda") else "float32"
+    if dtype == "float16" and device == "cpu":
+        raise ConfigError("float16 is for GPUs; on the CPU use --dtype float32 (or bfloat16)")
+    return dtype
+
+
+class TransformersBackend(Backend):
+    """A seq2seq model loaded with ``from_pretrained`` from a hub id or a local folder.
+
+    Safetensors weights are preferred, ``trust_remote_code`` is never set, and
+    generation runs under ``torch.inference_mode``. The output of each batch is capped
+    at ``max_length_ratio * longest input + max_length_extra`` tokens, and never past
+    the model's position limit, as a guard against runaway output.
+
+    Args:
+        name: hub id (``Helsinki-NLP/opus-mt-ar-en``) or folder.
+        revision: hub revision (branch, tag or commit); ignored for folders.
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        dtype: ``auto`` (float16 on GPU, float32 on CPU), ``float32``, ``float16``, ``bfloat16``.
+        beams: beam size; 1 is greedy.
+        max_length_ratio, max_length_extra: the output-length cap.
+
+    Raises:
+        ModelLoadError: the model or tokenizer cannot be loaded.
+        ConfigError: device or dtype is not usable here.
+    """
+
+    name = "transformers"
+
+    def __init__(
+        self,
+        name: str,
+        revision: str | None = None,
+        device: str = "auto",
+        dtype: str = "auto",
+        beams: int = 1,
+        max_length_ratio: float = 2.0,
+        max_length_extra: int = 16,
+        **_: Any,
+    ) -> None:
+        try:
+            import torch
+            import transformers
+        except ImportError as error:
+            raise MissingExtraError(error.name or "torch", "transformers") from error
+
+        self.model_name = name
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device)
+        self.beams = beams
+        self.max_length_ratio = max_length_ratio
+        self.max_length_extra = max_length_extra
+        local = Path(name).expanduser()
+        source = str(local) if local.is_dir() else name
+        if not local.is_dir() and name.startswith((".", "/", "~")):
+            raise model_unavailable(name, "no such folder")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            try:
+                self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=revision)
+                self.model = transformers.AutoModelForSeq2SeqLM.from_pretrained(
+                    source, revision=revision, dtype=getattr(torch, self.dtype)
+                )
+            except (OSError, ValueError) as error:
+                raise model_unavailable(name, _first_line(error)) from None
+        self.model.to(self.device).eval()
+        commit = getattr(self.model.config, "_commit_hash", None)
+        self.revision = revision or commit or ("local" if local.is_dir() else None)
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        # the end-of-sentence token and the decoder start both take a position
+        self._max_positions = positions - 2 if positions else None
+        logger.info("loaded %s on %s (%s)", name, self.device, self.dtype)
+
+    @property
+    def max_input_tokens(self) -> int | None:
+        return self._max_positions
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text).input_ids)
+
+    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        import torch
+
+        inputs = self.tokenizer(
+            sentences, return_tensors="pt", padding=True, truncation=True, max_length=self._max_positions
+        ).to(self.device)
+        longest = int(inputs["attention_mask"].sum(dim=1).max())
+        cap = int(self.max_length_ratio * longest + self.max_length_extra)
+        if self._max_positions is not None:
+            cap = min(cap, self._max_positions)
+        with torch.inference_mode():
+            output = self.model.generate(
+                **inputs, num_beams=self.beams, do_sample=False, max_new_tokens=cap, max_length=None
+            )
+        eos = self.model.generation_config.eos_token_id
+        eos_ids = set(eos if isinstance(eos, list) else [eos])
+        texts = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+        return [
+            Hypothesis(text.strip(), truncated=not eos_ids.intersection(row.tolist()))
+            for text, row in zip(texts, output, strict=True)
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "model": self.model_name,
+            "revision": self.revision,
+            "device": self.device,
+            "dtype": self.dtype,
+            "beams": self.beams,
+            "max_length_ratio": self.max_length_ratio,
+            "max_length_extra": self.max_length_extra,
+            "transformers": __import__("transformers").__version__,
+            "torch": __import__("torch").__version__,
+            "threads": __import__("torch").get_num_threads() if self.device == "cpu" else None,
+        }
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def save_model(name: str, out_dir: str | os.PathLike[str], revision: str | None = None) -> Path:
+    """Download ``name`` (model and tokenizer) and save it to ``out_dir`` for offline use."""
+    try:
+        import transformers
+    except ImportError as error:
+        raise MissingExtraError(error.name or "transformers", "transformers") from error
+    out = Path(out_dir)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+        try:
+            tokenizer = transformers.AutoTokenizer.from_pretrained(name, revision=revision)
+            model = transformers.AutoModelForSeq2SeqLM.from_pretrained(name, revision=revision)
+        except (OSError, ValueError) as error:
+            raise ModelLoadError(
+                f"cannot download {name!r} ({_first_line(error)}); `tarjama download` needs a machine "
+                "that reaches the Hugging Face Hub"
+            ) from None
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    return out

@@ -1,0 +1,119 @@
+"""Settings: defaults (mirrored in ``configs/default.toml``), a TOML file, then overrides.
+
+Configuration is strict: an unknown section or key, or a value of the wrong type, is a
+``ConfigError`` that names it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_MODEL = "Helsinki-NLP/opus-mt-ar-en"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    name: str = DEFAULT_MODEL
+    revision: str | None = None
+    backend: str = "transformers"
+    device: str = "auto"
+    dtype: str = "auto"
+
+
+@dataclass(frozen=True)
+class DecodingSettings:
+    beams: int = 4
+    max_length_ratio: float = 2.0
+    max_length_extra: int = 16
+
+
+@dataclass(frozen=True)
+class BatchingSettings:
+    batch_tokens: int = 4096
+    max_sentences: int = 64
+    # sentences pooled before a round of translation; files complete window by window
+    window_sentences: int = 2048
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    # longer sentences are cut at clause boundaries into units the model handles well
+    max_input_tokens: int = 200
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a translation run, by section."""
+
+    model: ModelSettings = field(default_factory=ModelSettings)
+    decoding: DecodingSettings = field(default_factory=DecodingSettings)
+    batching: BatchingSettings = field(default_factory=BatchingSettings)
+    segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Settings:
+        """Settings from a TOML file, on top of the defaults."""
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+        return cls().merged(data, origin=str(path))
+
+    def merged(self, data: dict[str, Any], origin: str = "settings") -> Settings:
+        """A copy with the sections and keys of ``data`` replaced."""
+        sections = {f.name: f for f in fields(self)}
+        updates = {}
+        for section, values in data.items():
+            if section not in sections:
+                raise ConfigError(f"{origin}: unknown section [{section}]; known: {', '.join(sections)}")
+            if not isinstance(values, dict):
+                raise ConfigError(f"{origin}: [{section}] must be a table of keys")
+            current = getattr(self, section)
+            updates[section] = dataclasses.replace(current, **_checked(current, section, values, origin))
+        return dataclasses.replace(self, **updates)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with ``section_key=value`` overrides (``model_device="cpu"``); ``None`` values are skipped."""
+        data: dict[str, dict[str, Any]] = {}
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            section, _, key = name.partition("_")
+            data.setdefault(section, {})[key] = value
+        return self.merged(data, origin="overrides")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _checked(section: Any, name: str, values: dict[str, Any], origin: str) -> dict[str, Any]:
+    hints = get_type_hints(type(section))
+    for key, value in values.items():
+        if key not in hints:
+            raise ConfigError(f"{origin}: unknown key {key!r} in [{name}]; known: {', '.join(hints)}")
+        expected = hints[key]
+        allowed = tuple(t for t in getattr(expected, "__args__", (expected,)) if t is not type(None))
+        if float in allowed and isinstance(value, int) and not isinstance(value, bool):
+            value = values[key] = float(value)
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be {_type_name(allowed[0])}")
+        if isinstance(value, (int, float)) and value <= 0:
+            raise ConfigError(f"{origin}: [{name}] {key} must be positive, not {value}")
+    return values
+
+
+def _type_name(expected: Any) -> str:
+    return getattr(expected, "__name__", str(expected))

@@ -1,0 +1,78 @@
+"""Shared fixtures: no test downloads anything.
+
+* ``fake`` backend: transliterates Arabic letters to Latin ones (the task the tiny model
+  was trained on), registered like the real backends.
+* ``tiny_model``: the project's trained tiny MarianMT model (tests/fixtures/tiny-translit,
+  made by scripts/make_tiny_model.py).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+import pytest
+
+from tarjama.backends import Backend, Hypothesis, register_backend
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+TINY_MODEL = ROOT / "tests" / "fixtures" / "tiny-translit"
+SEED = ROOT / "seeds" / "000_4c695357e9463a4d.txt"
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_tiny_model = _load_script("make_tiny_model")
+transliterate = make_tiny_model.transliterate
+check_outputs = _load_script("check_outputs")
+
+
+class FakeBackend(Backend):
+    """Deterministic stand-in for a model: Buckwalter transliteration, batch by batch."""
+
+    name = "fake"
+
+    def __init__(self, **settings: object) -> None:
+        self.settings = settings
+        self.batches: list[list[str]] = []
+
+    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        self.batches.append(list(sentences))
+        return [Hypothesis(transliterate(s)) for s in sentences]
+
+    def describe(self) -> dict[str, object]:
+        return {"backend": self.name, "model": self.settings.get("name"), "device": "cpu", "dtype": "none"}
+
+
+register_backend("fake", FakeBackend)
+
+
+@pytest.fixture
+def fake_backend() -> FakeBackend:
+    return FakeBackend(name="fake")
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> Path:
+    if not (TINY_MODEL / "model.safetensors").exists():
+        pytest.skip(f"no tiny model at {TINY_MODEL}; make it with scripts/make_tiny_model.py")
+    return TINY_MODEL
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or a skip saying why the test cannot run."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared data folder is not beside this checkout")
+    return path

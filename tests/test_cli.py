@@ -1,0 +1,122 @@
+"""The ``tarjama`` command run in-process, with the fake backend."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tarjama.cli import main
+
+from .conftest import SEED, transliterate
+
+FAKE = ["--backend", "fake", "--model", "fake-model", "-q"]
+
+
+def _article_dir(tmp_path: Path) -> Path:
+    source = tmp_path / "in"
+    (source / "sub").mkdir(parents=True)
+    (source / "seed.txt").write_bytes(SEED.read_bytes())
+    (source / "sub" / "short.md").write_text("عنوان\n\nقال الوزير. وأضاف «نعم».\n", encoding="utf-8")
+    return source
+
+
+def test_translate_folder_writes_outputs_and_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["translate", str(_article_dir(tmp_path)), "-o", str(out), *FAKE]) == 0
+    assert (out / "seed.en.txt").exists()
+    assert (out / "sub" / "short.en.md").read_text(encoding="utf-8") == "EnwAn\n\nqAl Alwzyr. w>DAf «nEm».\n"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("tarjama", "model", "backend", "device", "dtype", "segmenter", "settings", "files", "totals"):
+        assert key in manifest, key
+    assert manifest["model"] == "fake-model"
+    assert manifest["settings"]["decoding"]["beams"] == 4
+    assert [f["status"] for f in manifest["files"]] == ["done", "done"]
+    assert manifest["totals"]["done"] == 2
+    assert manifest["totals"]["sentences"] == sum(f["sentences"] for f in manifest["files"])
+    assert manifest["totals"]["sentences_per_second"] > 0
+
+
+def test_alignment_spans_read_back_from_the_original(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    main(["translate", str(SEED), "-o", str(out), *FAKE])
+    original = SEED.read_text(encoding="utf-8")
+    english = (out / "000_4c695357e9463a4d.en.txt").read_text(encoding="utf-8")
+    records = [json.loads(line) for line in (out / "000_4c695357e9463a4d.align.jsonl").open(encoding="utf-8")]
+    assert len(records) == 17
+    for record in records:
+        start, end = record["source_span"]
+        assert original[start:end] == record["source"]
+        start, end = record["target_span"]
+        assert english[start:end] == record["translation"]
+        assert record["translation"] == transliterate(" ".join(record["source"].split()))
+    assert english.count("\n") == original.count("\n")
+
+
+def test_unreadable_file_is_reported_and_the_others_translated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _article_dir(tmp_path)
+    (source / "broken.txt").write_bytes("قال".encode("cp1256"))
+    out = tmp_path / "out"
+    assert main(["translate", str(source), "-o", str(out), *FAKE]) == 1
+    err = capsys.readouterr().err
+    assert f"failed: {source / 'broken.txt'}: is not UTF-8" in err
+    assert (out / "seed.en.txt").exists() and (out / "sub" / "short.en.md").exists()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {f["status"] for f in manifest["files"]} == {"done", "failed"}
+
+
+def test_missing_model_fails_fast_with_the_way_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.perf_counter()
+    code = main(["translate", str(SEED), "-o", str(tmp_path / "out"), "-q"])
+    assert time.perf_counter() - started < 30
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Helsinki-NLP/opus-mt-ar-en' is not available offline" in err
+    assert "tarjama download Helsinki-NLP/opus-mt-ar-en -o DIR" in err and "--model DIR" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_model_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["translate", str(SEED), "-o", str(tmp_path), "--model", str(tmp_path / "nothing")]) == 2
+    assert "cannot load a model from the folder" in capsys.readouterr().err
+
+
+def test_stdin_to_stdout(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("سطر أول.\n\nسطر ثان\n".encode())))
+    assert main(["translate", "-", *FAKE]) == 0
+    assert capsys.readouterr().out == "sTr >wl.\n\nsTr vAn\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["translate", "in.txt"], "translate needs -o OUTDIR"),
+        (["translate", "nowhere", "-o", "out", *FAKE], "nowhere: no such file or folder"),
+        (["translate", "-", "x.txt", "-o", "out"], "cannot be mixed"),
+        (["translate", "-", "--backend", "nope"], "unknown backend 'nope'"),
+    ],
+)
+def test_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_config_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[batching]\nbatch_size = 3\n", encoding="utf-8")
+    assert main(["translate", str(SEED), "-o", str(tmp_path), "--config", str(config), *FAKE]) == 2
+    assert "unknown key 'batch_size' in [batching]" in capsys.readouterr().err
+
+
+def test_segment_prints_sentences(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["segment", str(SEED)]) == 0
+    paragraphs = capsys.readouterr().out.strip().split("\n\n")
+    assert len(paragraphs) == 15
+    assert paragraphs[5].splitlines()[1] == "ولم تعلن اى جماعة مسئوليتها عن الهجوم ."

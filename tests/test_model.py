@@ -1,0 +1,92 @@
+"""The real transformers backend on the project's own trained tiny model.
+
+The tiny model transliterates Arabic letters to Latin ones (Buckwalter), so its output
+can be checked: digits, Latin words and punctuation must come through unchanged.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+
+import pytest
+
+from tarjama import Translator
+from tarjama.cli import main
+
+from .conftest import SEED, check_outputs, shared_data, transliterate
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def translator(tiny_model: Path) -> Translator:
+    return Translator(model_name=str(tiny_model), model_device="cpu", decoding_beams=1)
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "وأعلنت شركة Microsoft عن استثمار 3.5 مليار دولار.",
+        "قال الوزير إن الاجتماع انتهى في 10 أكتوبر 2021.",
+        "زوروا الموقع https://www.example.com للمزيد.",
+    ],
+)
+def test_digits_latin_and_punctuation_come_through(translator: Translator, sentence: str) -> None:
+    (english,) = translator.translate_sentences([sentence])
+    for token in sentence.split():
+        if not any("\u0600" <= ch <= "\u06ff" for ch in token):
+            assert token in english, (token, english)
+    assert similarity(english, transliterate(sentence)) > 0.9, english
+
+
+def test_batched_equals_one_at_a_time(translator: Translator) -> None:
+    sentences = [s.text for s in translator.segmenter.segment(SEED.read_text(encoding="utf-8")).sentences][:12]
+    sentences += ["نعم.", "وقال الكاظمي يوم الأحد إن من يقفون وراء الهجوم معروفون جيدا."]
+    batched = translator.translate_sentences(sentences)
+    single = [translator.translate_sentences([s])[0] for s in sentences]
+    assert batched == single
+
+
+def test_article_translation_keeps_layout(translator: Translator) -> None:
+    original = SEED.read_text(encoding="utf-8")
+    result = translator.translate(original)
+    assert result.text.count("\n") == original.count("\n")
+    assert len(result.sentences) == 17
+    for item in result.sentences:
+        assert original[item.sentence.start : item.sentence.end] == item.source
+        assert result.text[item.target_span[0] : item.target_span[1]] == item.translation
+    # the model transliterates; most of each sentence must come out right
+    mean = sum(similarity(s.translation, transliterate(s.sentence.text)) for s in result.sentences) / 17
+    assert mean > 0.9
+
+
+def test_cli_on_the_seed_and_real_articles(tiny_model: Path, tmp_path: Path) -> None:
+    ant = shared_data("ant-news-sample", "txt")
+    articles = tmp_path / "in"
+    articles.mkdir()
+    (articles / SEED.name).write_bytes(SEED.read_bytes())
+    for path in sorted(ant.rglob("*.txt"))[:: 300 // 12][:12]:
+        (articles / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out"
+    argv = ["translate", str(articles), "-o", str(out), "--model", str(tiny_model), "--beams", "1", "-q"]
+    assert main(argv) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["totals"]["done"] == 13
+    assert manifest["revision"] == "local" and manifest["dtype"] == "float32"
+    checked, problems = check_outputs.check_folder(out)
+    assert checked == 13 and problems == []
+
+
+def test_download_saves_a_loadable_copy(tiny_model: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    assert main(["download", str(tiny_model), "-o", str(copy)]) == 0
+    again = Translator(model_name=str(copy), model_device="cpu", decoding_beams=1)
+    assert again.translate_sentences(["قال 10."]) == Translator(
+        model_name=str(tiny_model), model_device="cpu", decoding_beams=1
+    ).translate_sentences(["قال 10."])
