@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", nargs="?", default=None, help="hub id (default: the default model)")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder to save to")
     p.add_argument("--revision", help="hub revision")
+    p = commands.add_parser("report", help="write a self-contained HTML page to review a translate output folder")
+    p.add_argument("folder", type=Path, metavar="OUT", help="the -o folder of tarjama translate")
+    p.add_argument("-o", "--output", type=Path, help="HTML file to write (default: OUT/report.html)")
+    p.add_argument("--scores", type=Path, help="tarjama evaluate --json file (default: OUT/evaluation.json if present)")
     return parser
 
 
@@ -62,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import TarjamaError
 
     try:
-        return {"translate": _translate, "segment": _segment, "download": _download}[args.command](args)
+        commands = {"translate": _translate, "segment": _segment, "download": _download, "report": _report}
+        return commands[args.command](args)
     except TarjamaError as error:
         print(f"tarjama: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -155,6 +160,16 @@ def _download(args: argparse.Namespace) -> int:
 
     out = save_model(args.model or DEFAULT_MODEL, args.output, args.revision)
     print(f"saved to {out}; use it with: tarjama translate INPUT -o OUT --model {out}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    output = args.output or args.folder / "report.html"
+    data = write_report(args.folder, output, scores=args.scores)
+    counts = f"{len(data.articles)} articles, {data.sentences} sentences, {data.flagged} flagged"
+    print(f"tarjama: report of {counts}: {output}", file=sys.stderr)
     return EXIT_OK
 
 
