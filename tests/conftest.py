@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -17,7 +16,9 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import pytest
 
-from tarjama.backends import Backend, Hypothesis, register_backend
+from tarjama.backends import register_backend
+
+from .fakes import FakeBackend, load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -25,35 +26,9 @@ TINY_MODEL = ROOT / "tests" / "fixtures" / "tiny-translit"
 SEED = ROOT / "seeds" / "000_4c695357e9463a4d.txt"
 
 
-def _load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_tiny_model = _load_script("make_tiny_model")
+make_tiny_model = load_script("make_tiny_model")
+check_outputs = load_script("check_outputs")
 transliterate = make_tiny_model.transliterate
-check_outputs = _load_script("check_outputs")
-
-
-class FakeBackend(Backend):
-    """Deterministic stand-in for a model: Buckwalter transliteration, batch by batch."""
-
-    name = "fake"
-
-    def __init__(self, **settings: object) -> None:
-        self.settings = settings
-        self.batches: list[list[str]] = []
-
-    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
-        self.batches.append(list(sentences))
-        return [Hypothesis(transliterate(s)) for s in sentences]
-
-    def describe(self) -> dict[str, object]:
-        return {"backend": self.name, "model": self.settings.get("name"), "device": "cpu", "dtype": "none"}
-
 
 register_backend("fake", FakeBackend)
 

@@ -12,7 +12,7 @@ import pytest
 
 from tarjama.cli import main
 
-from .conftest import SEED, transliterate
+from .conftest import SEED
 
 FAKE = ["--backend", "fake", "--model", "fake-model", "-q"]
 
@@ -29,7 +29,7 @@ def test_translate_folder_writes_outputs_and_manifest(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["translate", str(_article_dir(tmp_path)), "-o", str(out), *FAKE]) == 0
     assert (out / "seed.en.txt").exists()
-    assert (out / "sub" / "short.en.md").read_text(encoding="utf-8") == "EnwAn\n\nqAl Alwzyr. w>DAf «nEm».\n"
+    assert (out / "sub" / "short.en.md").read_text(encoding="utf-8") == "EnwAn\n\nqAl Alwzyr. w>DAf “nEm”.\n"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     for key in ("tarjama", "model", "backend", "device", "dtype", "segmenter", "settings", "files", "totals"):
         assert key in manifest, key
@@ -53,7 +53,15 @@ def test_alignment_spans_read_back_from_the_original(tmp_path: Path) -> None:
         assert original[start:end] == record["source"]
         start, end = record["target_span"]
         assert english[start:end] == record["translation"]
-        assert record["translation"] == transliterate(" ".join(record["source"].split()))
+        for quote in record["quotes"]:
+            source = record["source"][slice(*quote["source_span"])]
+            target = record["translation"][slice(*quote["target_span"])]
+            assert target.startswith("“") == source.startswith(("“", "”", "«", '"'))
+        for name in record["names"]:
+            assert record["translation"][slice(*name["target_span"])] == name["english"]
+            assert name["source"] in record["source"]
+    assert sum(len(r["quotes"]) for r in records) == 6
+    assert {"Baghdad", "Quds Force", "Reuters"} <= {n["english"] for r in records for n in r["names"]}
     assert english.count("\n") == original.count("\n")
 
 
@@ -61,11 +69,11 @@ def test_unreadable_file_is_reported_and_the_others_translated(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = _article_dir(tmp_path)
-    (source / "broken.txt").write_bytes("قال".encode("cp1256"))
+    (source / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     out = tmp_path / "out"
     assert main(["translate", str(source), "-o", str(out), *FAKE]) == 1
     err = capsys.readouterr().err
-    assert f"failed: {source / 'broken.txt'}: is not UTF-8" in err
+    assert f"failed: {source / 'broken.txt'}: is binary, not text (it contains NUL bytes)" in err
     assert (out / "seed.en.txt").exists() and (out / "sub" / "short.en.md").exists()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {f["status"] for f in manifest["files"]} == {"done", "failed"}

@@ -90,3 +90,38 @@ def test_download_saves_a_loadable_copy(tiny_model: Path, tmp_path: Path) -> Non
     assert again.translate_sentences(["قال 10."]) == Translator(
         model_name=str(tiny_model), model_device="cpu", decoding_beams=1
     ).translate_sentences(["قال 10."])
+
+
+def _check_quotes_and_names(result) -> None:
+    for item in result.sentences:
+        assert len(item.quotes) == len(item.sentence.quotes)
+        if "quote_mismatch" not in item.flags:
+            opened = sum(q.opens for q in item.sentence.quotes)
+            closed = sum(q.closes for q in item.sentence.quotes)
+            assert (item.translation.count("“"), item.translation.count("”")) == (opened, closed)
+            spans = [q.target_span for q in item.quotes]
+            assert all(span is not None for span in spans) and spans == sorted(spans)
+        for name in item.names:
+            assert name.found or "name_missing" in item.flags
+            if name.found:
+                assert item.translation[slice(*name.target_span)].lower() == name.english.lower()
+
+
+def test_seed_quotations_and_names(translator: Translator) -> None:
+    result = translator.translate(SEED.read_text(encoding="utf-8"))
+    _check_quotes_and_names(result)
+    quoted = [item for item in result.sentences if item.sentence.quotes]
+    assert len(quoted) == 6  # the unclosed quotation of the last paragraph runs over two sentences
+    names = {name.english for item in result.sentences for name in item.names}
+    assert {"Baghdad", "Reuters", "Quds Force", "Al Mayadeen"} <= names
+
+
+def test_real_articles_keep_quotations_and_names(translator: Translator) -> None:
+    ant = shared_data("ant-news-sample", "txt")
+    paths = sorted(ant.rglob("*.txt"))[::15]
+    articles = [translator.segmenter.segment(p.read_text(encoding="utf-8"), p.name) for p in paths]
+    results = list(translator.translate_articles(articles))
+    assert len(results) == len(paths)
+    for result in results:
+        _check_quotes_and_names(result)
+    assert sum(len(item.quotes) for r in results for item in r.sentences) > 10

@@ -18,8 +18,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 from .config import Settings
 from .document import Article, Paragraph, Sentence
 from .errors import ConfigError, InputError, MissingExtraError, ModelLoadError, TarjamaError
+from .folder import RunReport
 from .segment import Segmenter
-from .translator import ArticleTranslation, Progress, RunReport, SentenceTranslation, Translator
+from .translator import ArticleTranslation, Progress, SentenceTranslation, Translator
 
 __all__ = [
     "Article",

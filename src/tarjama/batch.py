@@ -1,17 +1,30 @@
 """Pooling, de-duplication and token-budget batching of sentences.
 
-Sentences from many articles are pooled; identical ones are translated once. The unique
-texts are sorted by token length, longest first (so an out-of-memory error shows up on
-the first batch, not after an hour), and cut into batches whose padded size
-(sentences x longest) stays within the token budget and whose sentence count stays
-within the cap. Results come back in input order.
+Sentences from many articles are pooled; identical ones are translated once, and with a
+translation cache, ones translated before are not translated again. The remaining texts
+are sorted by token length, longest first (so an out-of-memory error shows up on the
+first batch, not after an hour), and cut into batches whose padded size (sentences x
+longest) stays within the token budget and whose sentence count stays within the cap.
+A batch that runs out of memory is halved and retried, and the budget shrinks for the
+rest of the call. Results come back in input order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from .backends.base import Backend, Hypothesis
+
+if TYPE_CHECKING:
+    from .cache import TranslationCache
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def plan_batches(lengths: Sequence[int], batch_tokens: int, max_sentences: int) -> list[list[int]]:
@@ -38,32 +51,125 @@ def plan_batches(lengths: Sequence[int], batch_tokens: int, max_sentences: int) 
     return batches
 
 
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` says a device or the host ran out of memory (PyTorch's
+    ``torch.cuda.OutOfMemoryError``, CUDA or allocator errors from PyTorch and
+    CTranslate2, Python's ``MemoryError``), without importing torch."""
+    if isinstance(error, MemoryError) or any(c.__name__ == "OutOfMemoryError" for c in type(error).__mro__):
+        return True
+    message = str(error).lower()
+    return isinstance(error, RuntimeError) and ("out of memory" in message or "can't allocate memory" in message)
+
+
 def translate_pooled(
     texts: Sequence[str],
     backend: Backend,
     batch_tokens: int,
     max_sentences: int,
     on_batch: Callable[[int], None] | None = None,
+    cache: TranslationCache | None = None,
 ) -> list[Hypothesis]:
     """Translate ``texts`` in token-budget batches; one hypothesis per text, in order.
 
     ``on_batch`` is called with the number of input texts each finished batch covers
-    (duplicates included), for progress reporting.
+    (duplicates included), for progress reporting; texts found in ``cache`` count as
+    one batch at the start. New translations are added to ``cache`` batch by batch.
+
+    Raises:
+        RuntimeError: the backend returned the wrong number of translations, or ran
+            out of memory on a single sentence.
     """
-    unique = list(dict.fromkeys(texts))
     copies: dict[str, int] = {}
     for text in texts:
         copies[text] = copies.get(text, 0) + 1
-    lengths = [backend.count_tokens(text) for text in unique]
-    results: dict[str, Hypothesis] = {}
-    for batch in plan_batches(lengths, batch_tokens, max_sentences):
-        sources = [unique[i] for i in batch]
-        hypotheses = backend.translate_batch(sources)
+    results = cache.get(copies) if cache is not None else {}
+    if results and on_batch is not None:
+        on_batch(sum(copies[s] for s in results))
+    unique = [text for text in copies if text not in results]
+    lengths = {text: backend.count_tokens(text) for text in unique}
+    budget = batch_tokens
+
+    def run(sources: list[str]) -> None:
+        nonlocal budget
+        if len(sources) > 1 and len(sources) * lengths[sources[0]] > budget:
+            # an earlier batch ran out of memory: cut this one to the budget that fits
+            for part in plan_batches([lengths[s] for s in sources], budget, max_sentences):
+                run([sources[i] for i in part])
+            return
+        try:
+            hypotheses = backend.translate_batch(sources)
+        except Exception as error:
+            if len(sources) == 1 or not is_out_of_memory(error):
+                raise
+            budget = len(sources) * lengths[sources[0]] // 2
+            logger.warning(
+                "out of memory on %d sentences; retrying in halves of at most %d tokens", len(sources), budget
+            )
+            run(sources)
+            return
         if len(hypotheses) != len(sources):
             raise RuntimeError(
                 f"backend {backend.name!r} returned {len(hypotheses)} translations for {len(sources)} sentences"
             )
-        results.update(zip(sources, hypotheses, strict=True))
+        new = list(zip(sources, hypotheses, strict=True))
+        results.update(new)
+        if cache is not None:
+            cache.put(new)
         if on_batch is not None:
             on_batch(sum(copies[s] for s in sources))
+
+    for batch in plan_batches([lengths[text] for text in unique], batch_tokens, max_sentences):
+        run([unique[i] for i in batch])
     return [results[text] for text in texts]
+
+
+def prefetch(items: Iterable[T], ahead: int) -> Iterator[T]:
+    """Iterate over ``items`` in order, producing up to ``ahead`` of them in a background
+    thread while the caller works on earlier ones.
+
+    Reading and segmenting the next files then overlaps with translation (PyTorch and
+    CTranslate2 release the GIL while they compute). An exception raised by ``items``
+    is raised here at the point it happened; closing this iterator early stops the
+    background thread.
+
+    Example:
+        >>> list(prefetch(iter(range(5)), ahead=2))
+        [0, 1, 2, 3, 4]
+    """
+    done = object()
+    slots: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=max(1, ahead))
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            outcome: tuple[bool, object] = (True, done)
+        except BaseException as error:  # handed to the consumer, raised there
+            outcome = (False, error)
+        while not stop.is_set():
+            try:
+                slots.put(outcome, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    worker = threading.Thread(target=produce, name="tarjama-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = slots.get()
+            if not ok:
+                raise cast(BaseException, item)
+            if item is done:
+                return
+            yield cast(T, item)
+    finally:
+        stop.set()

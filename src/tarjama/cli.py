@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# tarjama.backends.ct2.COMPUTE_TYPES, repeated so that --help imports no backend
+COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
 
 
 def _translate_parser(commands: Any) -> None:
@@ -26,10 +29,30 @@ def _translate_parser(commands: Any) -> None:
     p.add_argument("--backend", dest="model_backend", help="translation backend (default: transformers)")
     p.add_argument("--device", dest="model_device", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--dtype", dest="model_dtype", choices=["auto", "float32", "float16", "bfloat16"])
+    p.add_argument("--compute-type", dest="model_compute_type", choices=COMPUTE_TYPES, help="--backend ct2 precision")
+    p.add_argument("--no-cache", dest="cache_enabled", action="store_const", const=False, help="no translation cache")
+    p.add_argument("--cache-dir", dest="cache_dir", metavar="DIR", help="converted models and the translation cache")
     p.add_argument("--beams", dest="decoding_beams", type=int, help="beam size (1: greedy)")
     p.add_argument("--batch-tokens", dest="batching_batch_tokens", type=int, help="padded tokens per batch")
     p.add_argument("--max-sentences", dest="batching_max_sentences", type=int, help="sentences per batch")
-    p.add_argument("--encoding", help="decode inputs with this encoding instead of UTF-8")
+    p.add_argument("--encoding", help="decode inputs with this encoding instead of detecting it")
+    p.add_argument("--jsonl-field", default="text", metavar="FIELD", help="JSON Lines field holding the text")
+    p.add_argument("--force", action="store_true", help="translate again the files an earlier run finished")
+    p.add_argument(
+        "--glossary",
+        dest="quality_glossary",
+        action="append",
+        metavar="FILE",
+        help="names glossary (TSV or TOML) read after the default one; yours win (repeatable)",
+    )
+    p.add_argument("--quote-marks", dest="quality_quote_marks", metavar="OC", help='English quote marks, e.g. "“”"')
+    p.add_argument(
+        "--retry-flagged",
+        dest="quality_retry_flagged",
+        action="store_const",
+        const=True,
+        help="translate flagged sentences again with safer settings and keep the better result",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -39,11 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True)
     _translate_parser(commands)
+    _evaluate_parsers(commands)
     p = commands.add_parser("segment", help="print the sentences of a file, one per line")
     p.add_argument("file", help="a text file, or - for standard input")
     p = commands.add_parser("download", help="save a model and its tokenizer for offline use")
     p.add_argument("model", nargs="?", default=None, help="hub id (default: the default model)")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder to save to")
+    p.add_argument("--revision", help="hub revision")
+    p = commands.add_parser("convert", help="convert a MarianMT model for CTranslate2 (--backend ct2)")
+    p.add_argument("model", help="hub id or model folder")
+    p.add_argument("-o", "--output", type=Path, required=True, help="folder to write")
+    p.add_argument("--compute-type", default="auto", choices=COMPUTE_TYPES, help="quantisation (auto: int8 on CPU)")
     p.add_argument("--revision", help="hub revision")
     p = commands.add_parser("report", help="write a self-contained HTML page to review a translate output folder")
     p.add_argument("folder", type=Path, metavar="OUT", help="the -o folder of tarjama translate")
@@ -66,13 +95,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import TarjamaError
 
     try:
-        commands = {"translate": _translate, "segment": _segment, "download": _download, "report": _report}
+        commands = {
+            "translate": _translate,
+            "segment": _segment,
+            "download": _download,
+            "convert": _convert,
+            "report": _report,
+            "evaluate": _evaluate,
+            "evaluate-set": _evaluate_set,
+        }
         return commands[args.command](args)
     except TarjamaError as error:
         print(f"tarjama: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("tarjama: interrupted; finished files are kept, run the same command again to go on", file=sys.stderr)
+        print(
+            "tarjama: interrupted; the files finished so far are written and recorded in the manifest: "
+            "run the same command again to translate the rest",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
 
 
@@ -88,7 +129,9 @@ def _translate(args: argparse.Namespace) -> int:
         raise ConfigError("translate needs -o OUTDIR (or - to read standard input)")
     _quiet_libraries()
     settings = Settings.load(args.config) if args.config else Settings()
-    overrides = {k: v for k, v in vars(args).items() if k.startswith(("model_", "decoding_", "batching_"))}
+    overrides = {
+        k: v for k, v in vars(args).items() if k.startswith(("model_", "decoding_", "batching_", "cache_", "quality_"))
+    }
     translator = Translator(settings, **overrides)
     if stdin:
         from .read import decode
@@ -97,26 +140,35 @@ def _translate(args: argparse.Namespace) -> int:
         sys.stdout.write(translator.translate(text, "<stdin>").text)
         return EXIT_OK
     with _ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
-        report = translator.translate_folder(args.inputs, args.output, encoding=args.encoding, on_progress=bar.update)
+        report = translator.translate_folder(
+            args.inputs,
+            args.output,
+            encoding=args.encoding,
+            jsonl_field=args.jsonl_field,
+            force=args.force,
+            on_progress=bar.update,
+        )
     totals = report.manifest["totals"]
+    resumed = f" ({totals['resumed']} done by an earlier run)" if totals["resumed"] else ""
     print(
-        f"tarjama: {totals['done']} of {totals['files']} files translated, {totals['sentences']} sentences "
+        f"tarjama: {totals['done']} of {totals['files']} files translated{resumed}, {totals['sentences']} sentences "
         f"in {totals['wall_time_s']:.1f}s; manifest: {args.output / 'manifest.json'}",
         file=sys.stderr,
     )
+    for entry in report.manifest["files"]:
+        for warning in entry.get("warnings", []):
+            print(f"tarjama: warning: {entry['input']}: {warning}", file=sys.stderr)
     for path, problem in report.failures:
         print(f"tarjama: failed: {path}: {problem}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FILES_FAILED
 
 
 def _quiet_libraries() -> None:
-    """transformers draws its own bars while loading weights; the command draws one."""
-    try:
-        from transformers.utils import logging as transformers_logging
-    except ImportError:
-        return
-    transformers_logging.disable_progress_bar()
-    transformers_logging.set_verbosity_error()
+    """transformers draws its own bars while loading weights and warns at length; the
+    command draws one bar. Set before transformers is imported, so nothing is loaded
+    here for backends that do not use it."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class _ProgressBar:
@@ -163,6 +215,19 @@ def _download(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _convert(args: argparse.Namespace) -> int:
+    from .backends.ct2 import convert_model, resolve_compute_type, resolve_device
+
+    _quiet_libraries()
+    # an explicit type is kept even if this machine cannot run it: the model may be for another
+    quantization = (
+        resolve_compute_type("auto", resolve_device("auto")[0]) if args.compute_type == "auto" else args.compute_type
+    )
+    out = convert_model(args.model, args.output, quantization, args.revision)
+    print(f"converted to {out}; use it with: tarjama translate INPUT -o OUT --backend ct2 --model {out}")
+    return EXIT_OK
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report import write_report
 
@@ -170,6 +235,97 @@ def _report(args: argparse.Namespace) -> int:
     data = write_report(args.folder, output, scores=args.scores)
     counts = f"{len(data.articles)} articles, {data.sentences} sentences, {data.flagged} flagged"
     print(f"tarjama: report of {counts}: {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _evaluate_parsers(commands: Any) -> None:
+    p = commands.add_parser("evaluate", help="score translations against references: BLEU, chrF++, TER (sacrebleu)")
+    systems = p.add_mutually_exclusive_group(required=True)
+    systems.add_argument("--hyp", type=Path, metavar="OUT", help="translate output folder, or one translation file")
+    systems.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("OUT_A", "OUT_B"), help="paired significance test of B against A"
+    )
+    p.add_argument(
+        "--ref", type=Path, required=True, help="references: folder with the same relative names, file, or NTREX folder"
+    )
+    p.add_argument("--doc-ids", type=Path, metavar="TSV", help="document ids, one per line of line-aligned files")
+    p.add_argument("--mode", choices=["auto", "sentence", "document"], default="auto", help="segments (default: auto)")
+    p.add_argument("--test", choices=["bs", "ar"], default="bs", help="--compare: paired bootstrap or randomisation")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write every number and signature as JSON")
+    p.add_argument("--plot", type=Path, metavar="FILE.png", help="plot per-document BLEU and chrF++")
+    _bootstrap_option(p)
+    p = commands.add_parser("evaluate-set", help="translate a line-aligned test set with document ids and score it")
+    p.add_argument("directory", type=Path, metavar="DIR", help="DOCUMENT_IDS.tsv, Arabic and English line by line")
+    p.add_argument("-o", "--output", type=Path, help="folder for translations and scores (default: DIR-eval)")
+    p.add_argument("--source", metavar="FILE", help="the Arabic file in DIR (default: the one *.arb.txt, *.ar.txt)")
+    p.add_argument("--reference", metavar="FILE", help="the English file in DIR (default: the one *.eng.txt, *.en.txt)")
+    p.add_argument("--documents", type=int, metavar="N", help="only the first N documents")
+    p.add_argument("--no-plot", dest="plot", action="store_false", help="do not draw scores.png")
+    _bootstrap_option(p)
+    p.add_argument("--config", type=Path, help="TOML settings file (see configs/default.toml)")
+    p.add_argument("--model", dest="model_name", metavar="ID|DIR", help="hub id or local model folder")
+    p.add_argument("--revision", dest="model_revision", help="hub revision of the model")
+    p.add_argument("--backend", dest="model_backend", help="translation backend (default: transformers)")
+    p.add_argument("--device", dest="model_device", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--dtype", dest="model_dtype", choices=["auto", "float32", "float16", "bfloat16"])
+    p.add_argument("--beams", dest="decoding_beams", type=int, help="beam size (1: greedy)")
+    p.add_argument("--batch-tokens", dest="batching_batch_tokens", type=int, help="padded tokens per batch")
+    p.add_argument("--max-sentences", dest="batching_max_sentences", type=int, help="sentences per batch")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _bootstrap_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="resamples for 95%% confidence intervals (1: none)"
+    )
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from . import evaluate as scoring
+    from .errors import ConfigError
+
+    result: scoring.Evaluation | scoring.Comparison
+    if args.compare:
+        if args.plot:
+            raise ConfigError("--plot draws the documents of one system: use it with --hyp, not --compare")
+        samples = args.bootstrap if args.test == "bs" else 0
+        baseline, system = args.compare
+        result = scoring.compare(
+            baseline, system, args.ref, document_ids=args.doc_ids, mode=args.mode, test=args.test, n_samples=samples
+        )
+    else:
+        scoring.require_extras(plot=args.plot is not None)
+        result = scoring.evaluate(
+            args.hyp, args.ref, document_ids=args.doc_ids, mode=args.mode, n_bootstrap=args.bootstrap
+        )
+        if args.plot:
+            print(f"tarjama: plot: {scoring.write_plot(result, args.plot)}", file=sys.stderr)
+    print(result.table())
+    if args.json:
+        print(f"tarjama: scores: {scoring.write_json_report(result, args.json)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _evaluate_set(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .evaluate import evaluate_set, read_evaluation_set, require_extras
+    from .translator import Translator
+
+    require_extras(plot=args.plot)
+    test_set = read_evaluation_set(
+        args.directory, source=args.source, reference=args.reference, documents=args.documents
+    )
+    out = args.output or Path(f"{args.directory.resolve().name}-eval")
+    _quiet_libraries()
+    settings = Settings.load(args.config) if args.config else Settings()
+    overrides = {k: v for k, v in vars(args).items() if k.startswith(("model_", "decoding_", "batching_"))}
+    translator = Translator(settings, **overrides)
+    with _ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
+        result = evaluate_set(
+            test_set, out, translator, n_bootstrap=args.bootstrap, plot=args.plot, on_progress=bar.update
+        )
+    print(result.table())
+    print(f"tarjama: sources, references, translations and scores in {out}", file=sys.stderr)
     return EXIT_OK
 
 

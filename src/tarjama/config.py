@@ -10,7 +10,7 @@ import dataclasses
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 from .errors import ConfigError
 
@@ -29,6 +29,8 @@ class ModelSettings:
     backend: str = "transformers"
     device: str = "auto"
     dtype: str = "auto"
+    # CTranslate2's precision: auto (int8 on CPU, float16 on GPU), int8, int8_float16, float16, bfloat16, float32
+    compute_type: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,31 @@ class SegmentationSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    # reuse translations made before with the same model and settings (--no-cache: false)
+    enabled: bool = True
+    # converted models and the translation cache; None: $XDG_CACHE_HOME/tarjama or ~/.cache/tarjama
+    dir: str | None = None
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    # enforce the names glossary (and flag names still missing)
+    names: bool = True
+    # the packaged glossary of Middle East news names (tarjama/data/glossary.tsv)
+    default_glossary: bool = True
+    # user glossaries (TSV or TOML), read after the default one; theirs win (--glossary)
+    glossary: list[str] = field(default_factory=list)
+    # the English opening and closing quotation marks (--quote-marks)
+    quote_marks: str = "“”"
+    # translate flagged sentences again with safer settings, keep the better (--retry-flagged)
+    retry_flagged: bool = False
+    # length_ratio flag: English characters per source character outside [low, high]
+    length_ratio_low: float = 0.35
+    length_ratio_high: float = 3.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of a translation run, by section."""
 
@@ -60,6 +87,8 @@ class Settings:
     decoding: DecodingSettings = field(default_factory=DecodingSettings)
     batching: BatchingSettings = field(default_factory=BatchingSettings)
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    quality: QualitySettings = field(default_factory=QualitySettings)
 
     @classmethod
     def load(cls, path: str | Path) -> Settings:
@@ -105,12 +134,16 @@ def _checked(section: Any, name: str, values: dict[str, Any], origin: str) -> di
         if key not in hints:
             raise ConfigError(f"{origin}: unknown key {key!r} in [{name}]; known: {', '.join(hints)}")
         expected = hints[key]
+        if get_origin(expected) is list:
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be a list of strings")
+            continue
         allowed = tuple(t for t in getattr(expected, "__args__", (expected,)) if t is not type(None))
         if float in allowed and isinstance(value, int) and not isinstance(value, bool):
             value = values[key] = float(value)
-        if isinstance(value, bool) or not isinstance(value, allowed):
+        if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
             raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be {_type_name(allowed[0])}")
-        if isinstance(value, (int, float)) and value <= 0:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
             raise ConfigError(f"{origin}: [{name}] {key} must be positive, not {value}")
     return values
 

@@ -12,6 +12,22 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class QuotePart:
+    """The part of a quotation that lies in one sentence, in ``Sentence.text`` offsets.
+
+    A quotation usually lies whole in its sentence (``opens`` and ``closes`` both
+    true). A quotation of several sentences, or one that never closes, leaves a part in
+    each sentence it touches: only the first part opens it, only the last closes it.
+    ``start``/``end`` include the marks the part has.
+    """
+
+    start: int
+    end: int
+    opens: bool
+    closes: bool
+
+
+@dataclass(frozen=True)
 class Sentence:
     """One sentence of the source.
 
@@ -20,10 +36,14 @@ class Sentence:
         index: index of the sentence within its paragraph.
         start: start of its span in the original text.
         end: end (exclusive) of its span in the original text.
-        text: the normalised sentence, whitespace collapsed: what is translated.
+        text: the normalised sentence (``tarjama.normalise`` of the source span): what
+            is translated.
         units: the pieces sent to the model, in order. One piece (``text``) unless the
             sentence was longer than the model's comfortable input and was split at
             clause boundaries; the pieces' translations are joined with a space.
+        quotes: the quotations (or parts of quotations) in the sentence, in order.
+        markup: spans of ``text`` that are markup to carry through untranslated
+            (Markdown inline code, link targets, HTML tags).
     """
 
     paragraph: int
@@ -32,6 +52,8 @@ class Sentence:
     end: int
     text: str
     units: tuple[str, ...]
+    quotes: tuple[QuotePart, ...] = ()
+    markup: tuple[tuple[int, int], ...] = ()
 
     @property
     def was_split(self) -> bool:

@@ -29,3 +29,12 @@ class InputError(TarjamaError):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+class EvaluationError(TarjamaError):
+    """Translations and references cannot be scored together; the message names the file and the mismatch."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -12,8 +13,8 @@ from .errors import InputError
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
-OUTPUT_MARK = ".en"  # b.txt -> b.en.txt; such files are outputs, never inputs
+SUFFIXES = (".txt", ".md", ".jsonl")
+OUTPUT_MARKS = (".en", ".align")  # b.txt -> b.en.txt, b.align.jsonl: outputs, never inputs
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,12 @@ def find_inputs(inputs: list[str | Path], exclude: Path | None = None) -> list[I
             raise InputError(str(path), "no such file or folder")
     seen: dict[PurePosixPath, Path] = {}
     for item in found:
-        if item.name in seen:
+        stem = item.name.with_suffix("")  # b.txt and b.md would both write b.align.jsonl
+        if stem in seen:
             raise InputError(
-                str(item.path), f"would write the same outputs as {seen[item.name]} ({item.name}); pass them separately"
+                str(item.path), f"would write the same outputs as {seen[stem]} ({stem}.*); pass them separately"
             )
-        seen[item.name] = item.path
+        seen[stem] = item.path
     return found
 
 
@@ -61,7 +63,7 @@ def _walk(root: Path, excluded: Path | None) -> list[InputFile]:
         subfolders[:] = sorted(d for d in subfolders if _inside(here / d, real_root, excluded))
         for name in sorted(names):
             path = here / name
-            if path.suffix not in SUFFIXES or path.stem.endswith(OUTPUT_MARK):
+            if path.suffix not in SUFFIXES or path.stem.endswith(OUTPUT_MARKS):
                 continue
             if not _inside(path, real_root, excluded):
                 logger.warning("%s: skipped, it links outside %s", path, root)
@@ -77,38 +79,111 @@ def _inside(path: Path, real_root: Path, excluded: Path | None) -> bool:
     return real.is_relative_to(real_root)
 
 
+# Arabic legacy encodings tried, in this order, on bytes that are not UTF-8
+LEGACY_ENCODINGS = ("windows-1256", "iso-8859-6")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text and the encoding it was read with."""
+
+    text: str
+    encoding: str
+
+
 def decode(data: bytes, source: str, encoding: str | None = None) -> str:
-    """Bytes of a text file as text: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+    """The text of a file's bytes (see ``detect``)."""
+    return detect(data, source, encoding).text
+
+
+def detect(data: bytes, source: str, encoding: str | None = None) -> Decoded:
+    """Bytes of a text file as text.
+
+    UTF-8 (with or without BOM) and UTF-16 (with a BOM, or without one when the NUL
+    bytes show it) are read as such. Bytes that are not UTF-8 but read as Arabic in
+    Windows-1256 or ISO-8859-6 are decoded with a warning that names the encoding.
 
     Raises:
-        InputError: the bytes are binary or not in the expected encoding.
+        InputError: the bytes are binary, or text in no encoding tarjama recognises.
     """
     if encoding is not None:
         try:
-            return data.decode(encoding)
+            return Decoded(data.decode(encoding), encoding)
         except (UnicodeDecodeError, LookupError) as error:
             raise InputError(source, f"cannot be decoded as {encoding}: {error}") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    utf16 = _utf16(data)
+    if utf16 is not None:
         try:
-            return data.decode("utf-16")
+            return Decoded(data.decode(utf16), utf16)
         except UnicodeDecodeError as error:
-            raise InputError(source, f"has a UTF-16 BOM but is not valid UTF-16: {error.reason}") from None
+            raise InputError(source, f"looks like UTF-16 but is not valid UTF-16: {error.reason}") from None
     if b"\x00" in data:
         raise InputError(source, "is binary, not text (it contains NUL bytes)")
     try:
-        return data.decode("utf-8-sig")
+        return Decoded(data.decode("utf-8-sig"), "utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(
-            source,
-            f"is not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "pass --encoding (for example windows-1256) or convert the file to UTF-8",
-        ) from None
+        legacy = _legacy_arabic(data)
+        if legacy is None:
+            raise InputError(
+                source,
+                f"is not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}) and does not read as "
+                "Arabic in Windows-1256 or ISO-8859-6; pass --encoding or convert the file to UTF-8",
+            ) from None
+        logger.warning("%s: not UTF-8; decoded as %s (pass --encoding to choose another)", source, legacy.encoding)
+        return legacy
+
+
+def _utf16(data: bytes) -> str | None:
+    """``utf-16`` for bytes with a UTF-16 BOM; for bytes with NUL bytes but no BOM, the
+    byte order in which they read as ordinary text (Arabic text in UTF-16 has NUL bytes
+    only in its spaces, digits and Latin punctuation)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" not in data or len(data) % 2:
+        return None
+    best, best_score = None, 0.5
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # the right byte order gives Arabic and ASCII; the wrong one, other scripts
+        score = sum(1 for ch in text if ch.isascii() or "\u0600" <= ch <= "\u06ff") / len(text)
+        if score > best_score:
+            best, best_score = encoding, score
+    return best
+
+
+def _legacy_arabic(data: bytes) -> Decoded | None:
+    """The legacy encoding in which ``data`` reads best as Arabic, if any does: the
+    one whose text has the most Arabic letters and the most ``ال``."""
+    best: tuple[int, Decoded] | None = None
+    for encoding in LEGACY_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        letters = len(_ARABIC_LETTER.findall(text))
+        if letters < 0.3 * len(data):
+            continue
+        score = letters + 10 * text.count("ال")
+        if best is None or score > best[0]:
+            best = (score, Decoded(text, encoding))
+    return best[1] if best else None
 
 
 def read_text(path: Path, encoding: str | None = None) -> str:
-    """The text of ``path`` (see ``decode``). Raises ``InputError`` naming the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(str(path), f"cannot be read: {error.strerror}") from None
-    return decode(data, str(path), encoding)
+    """The text of ``path`` (see ``detect``). Raises ``InputError`` naming the file."""
+    return read_file(path, encoding).text
+
+
+def read_file(path: Path, encoding: str | None = None, data: bytes | None = None) -> Decoded:
+    """The text of ``path`` (or of its ``data``, already read) and its encoding (see
+    ``detect``). Raises ``InputError`` naming the file."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(str(path), f"cannot be read: {error.strerror}") from None
+    return detect(data, str(path), encoding)

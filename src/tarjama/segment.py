@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import pairwise
 
-from .document import Article, Paragraph, Sentence
-from .normalise import NormalisedText, normalise
+from .document import Article, Paragraph, QuotePart, Sentence
+from .markdown import code_lines, inline_markup, prefix_length
+from .normalise import normalise
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,7 +50,6 @@ _WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_WORD = re.compile(r"\s*[\"'«“”(\[]*(\S+)")
 _INITIALS = re.compile(r"^(?:\w\.)+\w$")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-_SPACES = re.compile(r"\s+")
 # Clause boundaries for over-long sentences, strongest first: the cut goes after the
 # separator and its following spaces.
 _CLAUSE_CUTS = (
@@ -210,29 +211,52 @@ class Segmenter:
     def version(self) -> str:
         return f"tarjama-rules-{self.rules.version}"
 
-    def segment(self, original: str, name: str = "<text>") -> Article:
-        """Segment a whole article. Spans refer to ``original``."""
+    def segment(self, original: str, name: str = "<text>", markdown: bool = False) -> Article:
+        """Segment a whole article. Spans refer to ``original``.
+
+        With ``markdown``, fenced code is skipped, block markers (``#``, ``>``, ``-``,
+        ``1.``) stay out of sentences and inline markup is recorded on each sentence.
+        """
         norm = normalise(original)
+        code = _code_line_starts(norm.text) if markdown else set()
         paragraphs: list[Paragraph] = []
         for start, end in _blocks(norm.text):
             sentences: list[Sentence] = []
             for line_start, line_end in _lines(norm.text, start, end):
+                if line_start in code:
+                    continue
+                if markdown:
+                    line_start += prefix_length(norm.text[line_start:line_end])
                 line = norm.text[line_start:line_end]
-                for s, e in self.split_line(line):
-                    sentence = self._sentence(norm, len(paragraphs), len(sentences), line_start + s, line_start + e)
-                    sentences.append(sentence)
+                quotes = quotations(line)
+                outer = _outermost(quotes)
+                ends = [q.end for q in outer]
+                markup = inline_markup(line) if markdown else []
+                for s, e in self._split(line, quotes):
+                    o_start, o_end = norm.original_span(line_start + s, line_start + e)
+                    text = line[s:e]
+                    sentences.append(
+                        Sentence(
+                            len(paragraphs),
+                            len(sentences),
+                            o_start,
+                            o_end,
+                            text,
+                            tuple(self.units(text)),
+                            tuple(_quote_parts(outer, ends, s, e)),
+                            tuple((a - s, b - s) for a, b in markup if s <= a and b <= e),
+                        )
+                    )
             o_start, o_end = norm.original_span(start, end)
             paragraphs.append(Paragraph(len(paragraphs), o_start, o_end, tuple(sentences)))
         return Article(original, tuple(paragraphs), name)
 
-    def _sentence(self, norm: NormalisedText, paragraph: int, index: int, start: int, end: int) -> Sentence:
-        text = _SPACES.sub(" ", norm.text[start:end])
-        o_start, o_end = norm.original_span(start, end)
-        return Sentence(paragraph, index, o_start, o_end, text, tuple(self.units(text)))
-
     def split_line(self, line: str) -> list[tuple[int, int]]:
         """Sentence spans of one line (no line breaks in it), whitespace trimmed."""
-        quotes = [q for q in quotations(line) if q.closed]
+        return self._split(line, quotations(line))
+
+    def _split(self, line: str, all_quotes: list[Quotation]) -> list[tuple[int, int]]:
+        quotes = [q for q in all_quotes if q.closed]
         owner = _enclosing(line, quotes)
         closing = {q.end for q in quotes}
         spans = []
@@ -313,6 +337,35 @@ class Segmenter:
                 yield piece
             else:
                 yield from self._cut(piece, level + 1)
+
+
+def _outermost(quotes: list[Quotation]) -> list[Quotation]:
+    """The quotations not inside another (``quotes`` sorted by start); they do not
+    overlap, so their ends increase too."""
+    outer: list[Quotation] = []
+    for q in quotes:
+        if not outer or q.start >= outer[-1].end:
+            outer.append(q)
+    return outer
+
+
+def _quote_parts(outer: list[Quotation], ends: list[int], start: int, end: int) -> Iterator[QuotePart]:
+    """The parts of the outermost quotations (``ends``: their ends) that fall in
+    ``line[start:end]``, in offsets relative to ``start``."""
+    for q in outer[bisect_right(ends, start) :]:
+        if q.start >= end:
+            break
+        if q.end <= start:
+            continue
+        opens, closes = q.start >= start, q.closed and q.end <= end
+        yield QuotePart(max(q.start, start) - start, min(q.end, end) - start, opens, closes)
+
+
+def _code_line_starts(text: str) -> set[int]:
+    """Offsets of the lines of ``text`` that are fenced code (Markdown)."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    lines = text.split("\n")
+    return {starts[i] for i in code_lines(lines)}
 
 
 def _split_after(text: str, pattern: re.Pattern[str]) -> list[str]:

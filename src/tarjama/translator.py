@@ -2,48 +2,81 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-import time
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .assemble import assemble
 from .backends import Backend, Hypothesis, load_backend
-from .batch import translate_pooled
+from .batch import prefetch, translate_pooled
+from .cache import open_translation_cache
 from .config import Settings
 from .document import Article, Sentence
-from .errors import InputError
-from .read import InputFile, find_inputs, read_text
+from .folder import FolderRun, RunReport
+from .glossary import load_glossary
+from .protect import NameAlignment, Protected, Protector, QuoteAlignment
+from .quality import Rendering, Thresholds, arabic_share, inconsistent_renderings, sentence_flags
+from .read import find_inputs
 from .segment import Segmenter
-from .write import write_article, write_json
 
 logger = logging.getLogger(__name__)
 
-# how often a folder run rewrites its manifest while it works
-CHECKPOINT_SECONDS = 2.0
+
+# an article with a smaller share of Arabic among its letters is copied, not translated
+MIN_ARABIC_SHARE = 0.3
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+# flags that --retry-flagged tries to mend with safer decoding
+RETRYABLE = frozenset({"repetition", "length_ratio", "untranslated", "truncated", "quote_mismatch", "name_missing"})
 
 
 @dataclass(frozen=True)
 class SentenceTranslation:
-    """A source sentence, its translation and where both sit in their texts."""
+    """A source sentence, its translation and where both sit in their texts.
+
+    ``quotes`` and ``names`` pair each source quotation and glossary name with its
+    English counterpart (spans relative to ``sentence.text`` and ``translation``);
+    ``method`` says how the translation was made: ``whole``, ``substituted`` (names put
+    in), ``rebuilt`` (translated in pieces around quotations and names) or ``retried``.
+    """
 
     sentence: Sentence
     source: str
     translation: str
     target_span: tuple[int, int]
     flags: tuple[str, ...] = ()
+    quotes: tuple[QuoteAlignment, ...] = ()
+    names: tuple[NameAlignment, ...] = ()
+    method: str = "whole"
 
 
 @dataclass(frozen=True)
 class ArticleTranslation:
-    """A translated article: the English text and the sentence alignment."""
+    """A translated article: the English text, the sentence alignment, and the names
+    rendered more than one way in it."""
 
     article: Article
     text: str
     sentences: tuple[SentenceTranslation, ...]
+    renderings: tuple[Rendering, ...] = ()
+
+    def names_summary(self) -> dict[str, dict[str, Any]]:
+        """Per English glossary form: its Arabic forms seen, type, and how often it was
+        found in the English or missed."""
+        summary: dict[str, dict[str, Any]] = {}
+        for item in self.sentences:
+            for name in item.names:
+                entry = summary.setdefault(name.english, {"type": name.type, "arabic": [], "found": 0, "missing": 0})
+                if name.arabic not in entry["arabic"]:
+                    entry["arabic"].append(name.arabic)
+                entry["found" if name.found else "missing"] += 1
+        return summary
 
 
 @dataclass
@@ -64,18 +97,6 @@ class Progress:
         if not self.files_read:
             return 0
         return round(self.sentences_read / self.files_read * self.files_total)
-
-
-@dataclass
-class RunReport:
-    """The outcome of a folder run; ``manifest`` is what ``manifest.json`` holds."""
-
-    manifest: dict[str, Any]
-    failures: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
 
 
 class Translator:
@@ -110,11 +131,23 @@ class Translator:
             beams=decoding.beams,
             max_length_ratio=decoding.max_length_ratio,
             max_length_extra=decoding.max_length_extra,
+            compute_type=model.compute_type,
+            cache_dir=self.settings.cache.dir,
         )
         limit = self.settings.segmentation.max_input_tokens
         if self.backend.max_input_tokens is not None:
             limit = min(limit, self.backend.max_input_tokens)
         self.segmenter = Segmenter(max_input_tokens=limit, count_tokens=self.backend.count_tokens)
+        cache = self.settings.cache
+        self.cache = open_translation_cache(cache.enabled, cache.dir, self.backend.describe())
+        quality = self.settings.quality
+        self.protector = Protector(
+            load_glossary(quality.glossary, quality.default_glossary) if quality.names else None,
+            quality.quote_marks,
+            lambda texts: [h.text for h in self._translate(texts)],
+            self.segmenter.units,
+        )
+        self.thresholds = Thresholds(quality.length_ratio_low, quality.length_ratio_high)
 
     def describe(self) -> dict[str, Any]:
         """How this translator works, as recorded in manifests."""
@@ -127,7 +160,9 @@ class Translator:
 
     def _translate(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> list[Hypothesis]:
         batching = self.settings.batching
-        return translate_pooled(texts, self.backend, batching.batch_tokens, batching.max_sentences, on_batch)
+        return translate_pooled(
+            texts, self.backend, batching.batch_tokens, batching.max_sentences, on_batch, cache=self.cache
+        )
 
     def translate_sentences(self, sentences: Sequence[str]) -> list[str]:
         """Translate sentences as they are (no segmentation), in batches; in order."""
@@ -147,8 +182,12 @@ class Translator:
         """Translate articles with their sentences pooled into shared batches.
 
         Sentences are pooled ``batching.window_sentences`` at a time, so memory does
-        not grow with the number of articles; results come in input order.
+        not grow with the number of articles; results come in input order. Articles
+        that are not already in a list are read ahead in a background thread, so
+        reading and segmenting the next window overlaps with translating this one.
         """
+        if not isinstance(articles, Sequence):
+            articles = prefetch(articles, ahead=max(1, self.settings.batching.window_sentences // 4))
         window: list[Article] = []
         size = 0
         for article in articles:
@@ -162,26 +201,76 @@ class Translator:
     def _translate_window(
         self, articles: list[Article], on_batch: Callable[[int], None] | None
     ) -> Iterator[ArticleTranslation]:
-        units = [unit for article in articles for s in article.sentences for unit in s.units]
-        hypotheses = iter(self._translate(units, on_batch))
+        copied = {id(a) for a in articles if arabic_share(a.original) < MIN_ARABIC_SHARE}
+        sentences = [s for article in articles if id(article) not in copied for s in article.sentences]
+        # what has no Arabic letter (a Latin line, a number) is copied, not sent to the model
+        to_model = [u for s in sentences for u in s.units if _ARABIC_LETTER.search(u)]
+        translated = dict(zip(to_model, self._translate(to_model, on_batch), strict=True))
+        first = [_joined([translated.get(u, Hypothesis(u)) for u in s.units]) for s in sentences]
+        outcomes = self._checked(sentences, first)
+        if self.settings.quality.retry_flagged:
+            self._retry(sentences, outcomes)
+        results = iter(outcomes)
         for article in articles:
-            translated = []
-            for sentence in article.sentences:
-                parts = [next(hypotheses) for _ in sentence.units]
-                translation = " ".join(" ".join(h.text for h in parts).split())
-                flags = ("truncated",) if any(h.truncated for h in parts) else ()
-                if not translation:  # keep the line: show the source rather than nothing
-                    translation, flags = sentence.text, (*flags, "empty")
-                translated.append((sentence, translation, flags))
-            text, spans = assemble(article, [t for _, t, _ in translated])
+            if id(article) in copied:
+                yield _copied(article)
+                continue
+            items = [next(results) for _ in article.sentences]
+            renderings = inconsistent_renderings(item.translation for item, _ in items)
+            minority = {v for r in renderings for v in r.variants if v != r.preferred}
+            text, spans = assemble(article, [item.translation for item, _ in items])
             yield ArticleTranslation(
                 article,
                 text,
                 tuple(
-                    SentenceTranslation(s, article.source(s), t, span, flags)
-                    for (s, t, flags), span in zip(translated, spans, strict=True)
+                    SentenceTranslation(
+                        s,
+                        article.source(s),
+                        item.translation,
+                        span,
+                        tuple(flags + ["name_inconsistent"] * _mentions(item.translation, minority)),
+                        tuple(item.quotes),
+                        tuple(item.names),
+                        item.method,
+                    )
+                    for s, (item, flags), span in zip(article.sentences, items, spans, strict=True)
                 ),
+                tuple(renderings),
             )
+
+    def _checked(self, sentences: list[Sentence], first: list[tuple[str, bool]]) -> list[tuple[Protected, list[str]]]:
+        """Quotations and names checked and repaired (``tarjama.protect``), then flagged."""
+        protected = self.protector.protect(sentences, [text for text, _ in first])
+        outcomes = []
+        for sentence, (text, truncated), item in zip(sentences, first, protected, strict=True):
+            flags = ["truncated"] * truncated
+            if not text:  # keep the line: show the source rather than nothing
+                item.translation = sentence.text
+                flags.append("empty")
+            flags += item.flags + sentence_flags(sentence.text, item.translation, self.thresholds)
+            outcomes.append((item, flags))
+        return outcomes
+
+    def _retry(self, sentences: list[Sentence], outcomes: list[tuple[Protected, list[str]]]) -> None:
+        """Translate flagged sentences again with safer settings (beam search, no repeated
+        trigrams, shorter clause units) and keep whichever result has fewer flags."""
+        flagged = [i for i, (_, flags) in enumerate(outcomes) if RETRYABLE.intersection(flags)]
+        if not flagged:
+            return
+        safer = self.backend.with_options(beams=max(4, self.settings.decoding.beams), no_repeat_ngram_size=3)
+        limit = max(8, (self.segmenter.max_input_tokens or 200) // 2)
+        cutter = Segmenter(self.segmenter.rules, limit, self.segmenter.count_tokens)
+        units = [cutter.units(sentences[i].text) for i in flagged]
+        batching = self.settings.batching
+        flat = translate_pooled([u for us in units for u in us], safer, batching.batch_tokens, batching.max_sentences)
+        hypotheses = iter(flat)
+        again = self._checked(
+            [sentences[i] for i in flagged], [_joined([next(hypotheses) for _ in us]) for us in units]
+        )
+        for i, (item, flags) in zip(flagged, again, strict=True):
+            if len(flags) < len(outcomes[i][1]):
+                item.method = "retried"
+                outcomes[i] = (item, flags)
 
     def translate_folder(
         self,
@@ -189,106 +278,71 @@ class Translator:
         out_dir: str | Path,
         *,
         encoding: str | None = None,
+        jsonl_field: str = "text",
+        force: bool = False,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> RunReport:
         """Translate files and folders into ``out_dir`` (see the README for the layout).
 
         A file that cannot be read is reported and skipped; the others are translated.
-        The manifest is rewritten after every window, so an interrupted run keeps what
-        was finished.
+        The manifest is rewritten every few seconds, so an interrupted run keeps what
+        was finished, and a rerun skips the files already done with the same content
+        and settings (unless ``force``).
+
+        Args:
+            inputs: files and folders (``*.txt``, ``*.md``, ``*.jsonl``).
+            out_dir: where the outputs go.
+            encoding: read every input with this encoding instead of detecting it.
+            jsonl_field: the field of JSON Lines records that holds the text.
+            force: translate again files an earlier run finished.
+            on_progress: called with a ``Progress`` as the run advances.
+
+        Returns:
+            The run's report: the manifest and the failed files with their reasons.
 
         Raises:
             InputError: an input does not exist, or two inputs collide (before any work).
         """
         out = Path(out_dir)
         files = find_inputs(list(inputs), exclude=out)
-        return _FolderRun(self, files, out, encoding, on_progress).run()
+        run = FolderRun(
+            self, files, out, encoding=encoding, jsonl_field=jsonl_field, force=force, on_progress=on_progress
+        )
+        return run.run()
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the translations: model and revision,
+        backend settings, segmenter, tarjama version and the glossaries' contents. A
+        folder run redoes the files of an earlier run whose fingerprint differs."""
+        described = {k: v for k, v in self.describe().items() if k not in ("threads", "settings")}
+        settings = {k: v for k, v in self.settings.to_dict().items() if k not in ("batching", "cache")}
+        glossaries = [
+            hashlib.sha256(Path(p).read_bytes()).hexdigest()
+            for p in self.settings.quality.glossary
+            if Path(p).is_file()
+        ]
+        blob = json.dumps([described, settings, glossaries], sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-class _FolderRun:
-    """One ``translate_folder`` call: reading, translating, writing and the manifest."""
+def _joined(parts: list[Hypothesis]) -> tuple[str, bool]:
+    """The translation of a sentence from its units' hypotheses, and whether any was cut short."""
+    return " ".join(" ".join(h.text for h in parts).split()), any(h.truncated for h in parts)
 
-    def __init__(
-        self,
-        translator: Translator,
-        files: list[InputFile],
-        out: Path,
-        encoding: str | None,
-        on_progress: Callable[[Progress], None] | None,
-    ) -> None:
-        self.translator = translator
-        self.files = files
-        self.out = out
-        self.encoding = encoding
-        self.on_progress = on_progress or (lambda progress: None)
-        self.progress = Progress(files_total=len(files))
-        self.entries: dict[str, dict[str, Any]] = {}
-        self.failures: list[tuple[str, str]] = []
-        self.started = self.last_checkpoint = time.perf_counter()
 
-    def run(self) -> RunReport:
-        by_name = {str(f.name): f for f in self.files}
-        results = self.translator.translate_articles(self._articles(), on_batch=self._batch_done)
-        for result in results:
-            item = by_name[result.article.name]
-            text_path, align_path = write_article(result, self.out, item.name)
-            article = result.article
-            self.entries[result.article.name] = {
-                "input": str(item.path),
-                "output": str(text_path.relative_to(self.out)),
-                "alignment": str(align_path.relative_to(self.out)),
-                "status": "done",
-                "paragraphs": len(article.paragraphs),
-                "sentences": len(result.sentences),
-                "units": sum(len(s.sentence.units) for s in result.sentences),
-                "characters": len(article.original),
-                "flags": sum(len(s.flags) for s in result.sentences),
-            }
-            self.progress.files_done += 1
-            if time.perf_counter() - self.last_checkpoint >= CHECKPOINT_SECONDS:
-                self._checkpoint()
-        self._checkpoint()
-        return RunReport(self.manifest(), self.failures)
+def _copied(article: Article) -> ArticleTranslation:
+    """An article that is mostly not Arabic, left as it is and flagged ``not_arabic``."""
+    sentences = list(article.sentences)
+    text, spans = assemble(article, [" ".join(article.source(s).split()) for s in sentences])
+    return ArticleTranslation(
+        article,
+        text,
+        tuple(
+            SentenceTranslation(s, article.source(s), text[a:b], (a, b), ("not_arabic",), method="copied")
+            for s, (a, b) in zip(sentences, spans, strict=True)
+        ),
+    )
 
-    def _articles(self) -> Iterator[Article]:
-        for item in self.files:
-            try:
-                text = read_text(item.path, self.encoding)
-            except InputError as error:
-                logger.error("%s", error)
-                self.failures.append((str(item.path), error.problem))
-                self.entries[str(item.name)] = {"input": str(item.path), "status": "failed", "error": error.problem}
-                self.progress.files_failed += 1
-                continue
-            article = self.translator.segmenter.segment(text, str(item.name))
-            self.progress.files_read += 1
-            self.progress.sentences_read += sum(len(s.units) for s in article.sentences)
-            yield article
 
-    def _batch_done(self, units: int) -> None:
-        self.progress.sentences_done += units
-        self.on_progress(self.progress)
-
-    def _checkpoint(self) -> None:
-        self.last_checkpoint = time.perf_counter()
-        write_json(self.out / "manifest.json", self.manifest())
-        self.on_progress(self.progress)
-
-    def manifest(self) -> dict[str, Any]:
-        wall = time.perf_counter() - self.started
-        done = [e for e in self.entries.values() if e["status"] == "done"]
-        sentences = sum(e["sentences"] for e in done)
-        return {
-            **self.translator.describe(),
-            "files": [self.entries[str(f.name)] for f in self.files if str(f.name) in self.entries],
-            "totals": {
-                "files": len(self.files),
-                "done": len(done),
-                "failed": len(self.failures),
-                "sentences": sentences,
-                "units": sum(e["units"] for e in done),
-                "flags": sum(e["flags"] for e in done),
-                "wall_time_s": round(wall, 3),
-                "sentences_per_second": round(sentences / wall, 2) if wall > 0 else None,
-            },
-        }
+def _mentions(text: str, variants: set[str]) -> bool:
+    return any(variant in text for variant in variants)

@@ -13,6 +13,7 @@ BackendFactory = Callable[..., Backend]
 
 _REGISTRY: dict[str, str | BackendFactory] = {
     "transformers": "tarjama.backends.transformers:TransformersBackend",
+    "ct2": "tarjama.backends.ct2:CTranslate2Backend",
 }
 
 
@@ -27,14 +28,20 @@ def available_backends() -> list[str]:
 
 
 def load_backend(backend: str, **settings: Any) -> Backend:
-    """Build the backend registered as ``backend`` with ``settings``."""
-    try:
-        factory = _REGISTRY[backend]
-    except KeyError:
-        raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(available_backends())}") from None
+    """Build the backend registered as ``backend`` with ``settings``.
+
+    ``backend`` may also be ``"module:attribute"`` of a backend class that is not
+    registered (a plugin, or a test double in another process).
+    """
+    factory = _REGISTRY.get(backend, backend if ":" in backend else None)
+    if factory is None:
+        raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(available_backends())}")
     if isinstance(factory, str):
         module, _, attribute = factory.partition(":")
-        factory = getattr(importlib.import_module(module), attribute)
+        try:
+            factory = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as error:
+            raise ConfigError(f"cannot load backend {backend!r}: {error}") from None
         _REGISTRY[backend] = factory
     return factory(**settings)
 

@@ -43,6 +43,12 @@ class Backend(ABC):
         """The longest input the model takes, if it has a limit."""
         return None
 
+    def with_options(self, **decoding: Any) -> Backend:
+        """The same loaded model with other decoding settings (``beams``,
+        ``no_repeat_ngram_size``), for a second, safer pass. Backends that cannot
+        change their decoding return themselves."""
+        return self
+
     def describe(self) -> dict[str, Any]:
         """How this backend translates, for the manifest: model, revision, device, ..."""
         return {"backend": self.name}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import warnings
@@ -95,6 +96,7 @@ class TransformersBackend(Backend):
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
         self.beams = beams
+        self.no_repeat_ngram_size = 0
         self.max_length_ratio = max_length_ratio
         self.max_length_extra = max_length_extra
         local = Path(name).expanduser()
@@ -123,7 +125,7 @@ class TransformersBackend(Backend):
         return self._max_positions
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text).input_ids)
+        return len(self.tokenizer(text, verbose=False).input_ids)
 
     def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
         import torch
@@ -137,7 +139,12 @@ class TransformersBackend(Backend):
             cap = min(cap, self._max_positions)
         with torch.inference_mode():
             output = self.model.generate(
-                **inputs, num_beams=self.beams, do_sample=False, max_new_tokens=cap, max_length=None
+                **inputs,
+                num_beams=self.beams,
+                no_repeat_ngram_size=self.no_repeat_ngram_size,
+                do_sample=False,
+                max_new_tokens=cap,
+                max_length=None,
             )
         eos = self.model.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos])
@@ -147,6 +154,12 @@ class TransformersBackend(Backend):
             for text, row in zip(texts, output, strict=True)
         ]
 
+    def with_options(self, **decoding: Any) -> TransformersBackend:
+        view = copy.copy(self)  # shares the loaded model and tokenizer
+        view.beams = decoding.get("beams", self.beams)
+        view.no_repeat_ngram_size = decoding.get("no_repeat_ngram_size", self.no_repeat_ngram_size)
+        return view
+
     def describe(self) -> dict[str, Any]:
         return {
             "backend": self.name,
@@ -155,6 +168,7 @@ class TransformersBackend(Backend):
             "device": self.device,
             "dtype": self.dtype,
             "beams": self.beams,
+            "no_repeat_ngram_size": self.no_repeat_ngram_size,
             "max_length_ratio": self.max_length_ratio,
             "max_length_extra": self.max_length_extra,
             "transformers": __import__("transformers").__version__,

@@ -1,0 +1,360 @@
+"""MarianMT through CTranslate2: converted once, then run in int8 on CPU or float16 on GPU.
+
+The model (hub id or folder) is converted with CTranslate2's transformers converter into
+a folder of the cache, keyed by model, revision and quantisation, and reused from there;
+``tarjama convert`` does the same conversion into a folder of your choice. The converted
+folder also holds the model's own tokenizer and ``tarjama-conversion.json`` (where it
+came from and the limits the backend needs), so it can be passed as ``--model`` itself.
+Tokenisation, the output-length cap and decoding settings are those of the transformers
+backend, so both give the same translations up to floating-point differences.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..cache import default_cache_dir, folder_fingerprint
+from ..errors import ConfigError, MissingExtraError
+from .base import Backend, Hypothesis
+from .transformers import model_unavailable
+
+logger = logging.getLogger(__name__)
+
+COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
+CONVERSION_FILE = "tarjama-conversion.json"
+# beyond a few threads per batch, more batches in parallel use extra cores better
+MAX_INTRA_THREADS = 4
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What ``tarjama-conversion.json`` records about a converted model."""
+
+    model: str
+    revision: str | None
+    quantization: str
+    max_position_embeddings: int | None
+    # the transformers model forces this token at the last position of the length cap
+    forced_eos_token_id: int | None
+    ctranslate2: str
+
+
+def _import_ctranslate2() -> Any:
+    try:
+        import ctranslate2
+    except ImportError as error:
+        raise MissingExtraError(error.name or "ctranslate2", "ct2") from error
+    return ctranslate2
+
+
+def resolve_device(device: str) -> tuple[str, int]:
+    """CTranslate2's device and index for ``auto``, ``cpu``, ``cuda`` or ``cuda:N``."""
+    ctranslate2 = _import_ctranslate2()
+    gpus = ctranslate2.get_cuda_device_count()
+    if device == "auto":
+        return ("cuda", 0) if gpus else ("cpu", 0)
+    if device == "cpu":
+        return "cpu", 0
+    kind, _, index = device.partition(":")
+    if kind != "cuda" or (index and not index.isdigit()):
+        raise ConfigError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N")
+    if not gpus:
+        raise ConfigError(f"device {device!r} was asked for but CTranslate2 sees no CUDA GPU; use --device cpu")
+    return "cuda", int(index or 0)
+
+
+def resolve_compute_type(compute_type: str, device: str) -> str:
+    """``auto`` is int8 on CPU and float16 on GPU; other types must suit the device."""
+    if compute_type not in COMPUTE_TYPES:
+        raise ConfigError(f"unknown compute type {compute_type!r}; use one of {', '.join(COMPUTE_TYPES)}")
+    if compute_type == "auto":
+        return "float16" if device == "cuda" else "int8"
+    supported = _import_ctranslate2().get_supported_compute_types(device)
+    if compute_type not in supported:
+        raise ConfigError(
+            f"compute type {compute_type} is not supported on {device} here; use one of {', '.join(sorted(supported))}"
+        )
+    return compute_type
+
+
+def default_threads() -> tuple[int, int]:
+    """``(inter_threads, intra_threads)`` for the CPU: up to four threads per batch, and
+    as many batches in parallel as the remaining cores allow (one on a 2-core machine)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    intra = max(1, min(cores, MAX_INTRA_THREADS))
+    return max(1, cores // intra), intra
+
+
+def _source_identity(name: str, revision: str | None) -> tuple[str, str | None, dict[str, Any]]:
+    """Where to load the model from, its revision (the commit for hub models), and its
+    config: the transformers config, read offline from the hub cache when it is there."""
+    import transformers
+
+    local = Path(name).expanduser()
+    if not local.is_dir() and name.startswith((".", "/", "~")):
+        raise model_unavailable(name, "no such folder")
+    source = str(local) if local.is_dir() else name
+    try:
+        config = transformers.AutoConfig.from_pretrained(source, revision=revision)
+    except (OSError, ValueError) as error:
+        raise model_unavailable(name, str(error).strip().splitlines()[0] if str(error).strip() else "") from None
+    commit = getattr(config, "_commit_hash", None)
+    resolved = revision or commit
+    if local.is_dir():
+        resolved = f"local:{folder_fingerprint(local)}"
+    return source, resolved, config.to_dict()
+
+
+def _forced_eos(source: str, revision: str | None, config: dict[str, Any]) -> int | None:
+    import transformers
+
+    try:
+        generation = transformers.GenerationConfig.from_pretrained(source, revision=revision or "main")
+        forced = generation.forced_eos_token_id
+    except OSError:
+        forced = config.get("forced_eos_token_id")
+    return forced if isinstance(forced, int) else None
+
+
+def convert_model(
+    name: str,
+    out_dir: str | os.PathLike[str],
+    quantization: str = "int8",
+    revision: str | None = None,
+) -> Path:
+    """Convert a MarianMT model for CTranslate2 into ``out_dir``, with its tokenizer.
+
+    Args:
+        name: hub id or folder of a transformers MarianMT model.
+        out_dir: the folder to write (replaced if it holds an earlier conversion).
+        quantization: ``int8``, ``int8_float16``, ``float16``, ``bfloat16`` or ``float32``
+            (the weights' storage; the compute type can still be chosen when loading).
+        revision: hub revision.
+
+    Returns:
+        The folder, usable as ``--model`` with ``--backend ct2``.
+
+    Raises:
+        ModelLoadError: the model cannot be had.
+        ConfigError: ``quantization`` is not one of the above.
+    """
+    if quantization not in COMPUTE_TYPES[1:]:
+        raise ConfigError(f"unknown quantization {quantization!r}; use one of {', '.join(COMPUTE_TYPES[1:])}")
+    ctranslate2 = _import_ctranslate2()
+    import transformers
+    from ctranslate2.converters import TransformersConverter
+
+    source, resolved, config = _source_identity(name, revision)
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # convert beside the target, then rename: a conversion is complete or absent
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            try:
+                TransformersConverter(source, revision=revision).convert(
+                    str(work / "model"), quantization=quantization, force=True
+                )
+                tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=revision)
+            except (OSError, ValueError) as error:
+                raise model_unavailable(name, str(error).strip().splitlines()[0]) from None
+        tokenizer.save_pretrained(str(work / "model"))
+        conversion = Conversion(
+            model=name,
+            revision=resolved,
+            quantization=quantization,
+            max_position_embeddings=config.get("max_position_embeddings"),
+            forced_eos_token_id=_forced_eos(source, revision, config),
+            ctranslate2=ctranslate2.__version__,
+        )
+        (work / "model" / CONVERSION_FILE).write_text(json.dumps(asdict(conversion), indent=1), encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(work / "model", out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    logger.info("converted %s (%s) to %s", name, quantization, out)
+    return out
+
+
+def converted_path(name: str, revision: str | None, quantization: str, cache_dir: str | os.PathLike[str]) -> Path:
+    """The cache folder for ``name`` at ``revision`` in ``quantization``."""
+    local = Path(name).expanduser()
+    key = json.dumps([str(local.resolve()) if local.is_dir() else name, revision, quantization])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in Path(name).name)[:60]
+    return Path(cache_dir).expanduser() / "ct2" / f"{slug}-{quantization}-{digest}"
+
+
+class CTranslate2Backend(Backend):
+    """A MarianMT model run by CTranslate2.
+
+    Args:
+        name: hub id, transformers model folder, or a folder made by ``tarjama convert``.
+        revision: hub revision; ignored for folders.
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        compute_type: ``auto`` (int8 on CPU, float16 on GPU), ``int8``, ``int8_float16``,
+            ``float16``, ``bfloat16`` or ``float32``. Models are converted with this
+            quantisation (``auto`` resolved).
+        beams: beam size; 1 is greedy.
+        max_length_ratio, max_length_extra: the output-length cap, as in the transformers
+            backend: ratio x longest input + extra tokens, never past the position limit.
+        cache_dir: where converted models are kept (default ``$XDG_CACHE_HOME/tarjama``).
+        inter_threads, intra_threads: batches translated in parallel and threads per
+            batch on the CPU; 0 picks ``default_threads()``.
+
+    Raises:
+        MissingExtraError: ctranslate2 is not installed.
+        ModelLoadError: the model cannot be had.
+        ConfigError: device or compute type is not usable here.
+    """
+
+    name = "ct2"
+
+    def __init__(
+        self,
+        name: str,
+        revision: str | None = None,
+        device: str = "auto",
+        compute_type: str = "auto",
+        beams: int = 1,
+        max_length_ratio: float = 2.0,
+        max_length_extra: int = 16,
+        cache_dir: str | os.PathLike[str] | None = None,
+        inter_threads: int = 0,
+        intra_threads: int = 0,
+        **_: Any,
+    ) -> None:
+        ctranslate2 = _import_ctranslate2()
+        try:
+            import transformers
+        except ImportError as error:
+            raise MissingExtraError(error.name or "transformers", "transformers") from error
+
+        self.device, device_index = resolve_device(device)
+        self.compute_type = resolve_compute_type(compute_type, self.device)
+        self.beams = beams
+        self.no_repeat_ngram_size = 0
+        self.max_length_ratio = max_length_ratio
+        self.max_length_extra = max_length_extra
+        folder = Path(name).expanduser()
+        if (folder / CONVERSION_FILE).is_file():
+            self.converted = folder
+        elif (folder / "model.bin").is_file():
+            raise ConfigError(
+                f"{name} is a CTranslate2 model without {CONVERSION_FILE}; "
+                f"convert the original model with `tarjama convert MODEL -o {name}`"
+            )
+        else:
+            resolved = _source_identity(name, revision)[1]
+            self.converted = converted_path(name, resolved, self.compute_type, cache_dir or default_cache_dir())
+            if not (self.converted / CONVERSION_FILE).is_file():
+                logger.info(
+                    "converting %s for CTranslate2 (%s), once, into %s", name, self.compute_type, self.converted
+                )
+                convert_model(name, self.converted, self.compute_type, revision)
+        self.conversion = Conversion(**json.loads((self.converted / CONVERSION_FILE).read_text(encoding="utf-8")))
+        self.model_name = self.conversion.model
+        self.revision = self.conversion.revision
+        positions = self.conversion.max_position_embeddings
+        # the end-of-sentence token and the decoder start both take a position
+        self._max_positions = positions - 2 if positions else None
+
+        if self.device == "cpu":
+            auto_inter, auto_intra = default_threads()
+            self.inter_threads, self.intra_threads = inter_threads or auto_inter, intra_threads or auto_intra
+        else:
+            self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or 1
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.converted))
+        try:
+            self.translator = ctranslate2.Translator(
+                str(self.converted),
+                device=self.device,
+                device_index=device_index,
+                compute_type=self.compute_type,
+                inter_threads=self.inter_threads,
+                intra_threads=self.intra_threads,
+            )
+        except (RuntimeError, ValueError) as error:
+            raise ConfigError(f"CTranslate2 cannot load {self.converted} on {self.device}: {error}") from None
+        logger.info("loaded %s with CTranslate2 on %s (%s)", self.model_name, self.device, self.compute_type)
+
+    @property
+    def max_input_tokens(self) -> int | None:
+        return self._max_positions
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text).input_ids)
+
+    def output_cap(self, longest: int) -> int:
+        """Most output tokens for a batch whose longest input has ``longest`` tokens."""
+        cap = int(self.max_length_ratio * longest + self.max_length_extra)
+        return min(cap, self._max_positions) if self._max_positions is not None else cap
+
+    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        ids = self.tokenizer(sentences, truncation=True, max_length=self._max_positions).input_ids
+        tokens = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
+        cap = self.output_cap(max(len(row) for row in tokens))
+        # transformers counts the end token in its cap, and a model with a forced end token
+        # spends the last position on it; CTranslate2 counts neither
+        limit = cap - 1 if self.conversion.forced_eos_token_id is not None else cap
+        results = self.translator.translate_batch(
+            tokens,
+            beam_size=self.beams,
+            no_repeat_ngram_size=self.no_repeat_ngram_size,
+            num_hypotheses=1,
+            max_decoding_length=max(1, limit),
+            max_input_length=0,
+            return_end_token=True,
+            # with several workers, each takes a share of the batch
+            max_batch_size=-(-len(tokens) // self.inter_threads) if self.inter_threads > 1 else 0,
+        )
+        end = self.tokenizer.eos_token
+        hypotheses = []
+        for result in results:
+            output = result.hypotheses[0]
+            ended = bool(output) and output[-1] == end
+            ids_out = self.tokenizer.convert_tokens_to_ids(output[:-1] if ended else output)
+            text = str(self.tokenizer.decode(ids_out, skip_special_tokens=True))
+            hypotheses.append(Hypothesis(text.strip(), truncated=not ended))
+        return hypotheses
+
+    def with_options(self, **decoding: Any) -> CTranslate2Backend:
+        """The same loaded model with other ``beams`` or ``no_repeat_ngram_size``."""
+        view = copy.copy(self)  # shares the loaded translator and tokenizer
+        view.beams = decoding.get("beams", self.beams)
+        view.no_repeat_ngram_size = decoding.get("no_repeat_ngram_size", self.no_repeat_ngram_size)
+        return view
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "model": self.model_name,
+            "revision": self.revision,
+            "device": self.device,
+            "dtype": self.compute_type,
+            "compute_type": self.compute_type,
+            "quantization": self.conversion.quantization,
+            "beams": self.beams,
+            "no_repeat_ngram_size": self.no_repeat_ngram_size,
+            "max_length_ratio": self.max_length_ratio,
+            "max_length_extra": self.max_length_extra,
+            "ctranslate2": _import_ctranslate2().__version__,
+            "transformers": __import__("transformers").__version__,
+            "converted": str(self.converted),
+            "inter_threads": self.inter_threads,
+            "intra_threads": self.intra_threads,
+        }

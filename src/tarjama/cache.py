@@ -1,0 +1,167 @@
+"""The persistent translation cache: one SQLite file of translations already made.
+
+A translation is stored under its *scope* (which model, which revision, which backend
+settings: everything that can change the output) and its source text, so a rerun, or a
+folder that overlaps one already translated, costs a lookup per sentence, and
+boilerplate repeated across articles is translated once. Different settings never share
+entries. Shared code (``tarjama.batch.translate_pooled``) consults the cache around the
+backend; backends know nothing of it.
+
+The default location is ``$XDG_CACHE_HOME/tarjama`` (else ``~/.cache/tarjama``), which
+also holds models converted for CTranslate2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .backends.base import Hypothesis
+from .errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+CACHE_FILE = "translations.sqlite3"
+# describe() entries that change how fast a backend runs, not what it outputs
+_NOT_OUTPUT = frozenset({"threads", "inter_threads", "intra_threads", "converted"})
+# SQLite's limit on parameters per statement is 32766 in current versions, 999 in old ones
+_LOOKUP_CHUNK = 900
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/tarjama``, else ``~/.cache/tarjama`` (not created here)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tarjama"
+
+
+def folder_fingerprint(folder: str | os.PathLike[str]) -> str:
+    """Identify the contents of a local model folder cheaply: the absolute path and the
+    name, size and modification time of each file in it. Re-saving or replacing the
+    model changes it, so caches keyed on it do not serve stale results."""
+    root = Path(folder).expanduser().resolve()
+    digest = hashlib.sha256(str(root).encode())
+    for path in sorted(root.iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"\0{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_scope(description: Mapping[str, Any]) -> str:
+    """The cache key for everything but the sentence: a hash of a backend's ``describe()``
+    (model, revision, device, precision, decoding settings, library versions), without
+    thread counts, plus the fingerprint of the model folder when the model is local."""
+    identity = {k: v for k, v in description.items() if k not in _NOT_OUTPUT}
+    model = identity.get("model")
+    if isinstance(model, str) and Path(model).expanduser().is_dir():
+        identity["folder"] = folder_fingerprint(model)
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class TranslationCache:
+    """Translations by scope and source text, in one SQLite file.
+
+    The file is opened on first use; several processes may share it (write-ahead log,
+    waits on a busy database). Every ``put`` is committed, so an interrupted run keeps
+    what it translated.
+
+    Args:
+        path: the SQLite file; created, with its folder, when first used.
+        scope: from ``cache_scope(backend.describe())``.
+
+    Raises:
+        ConfigError: the file cannot be opened or is not a tarjama cache.
+
+    Example:
+        >>> cache = TranslationCache(":memory:", scope="s1")
+        >>> cache.put([("قال", Hypothesis("qAl"))])
+        >>> cache.get(["قال", "لا"])
+        {'قال': Hypothesis(text='qAl', truncated=False)}
+        >>> TranslationCache(":memory:", scope="s2").get(["قال"])
+        {}
+    """
+
+    def __init__(self, path: str | os.PathLike[str], scope: str, description: Mapping[str, Any] | None = None) -> None:
+        self.path = path
+        self.scope = scope
+        self.description = dict(description or {})
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is not None:
+            return self._connection
+        try:
+            if str(self.path) != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS translations (scope TEXT NOT NULL, source TEXT NOT NULL, "
+                "translation TEXT NOT NULL, truncated INTEGER NOT NULL, PRIMARY KEY (scope, source)) WITHOUT ROWID"
+            )
+            connection.execute("CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, description TEXT NOT NULL)")
+            connection.execute(
+                "INSERT OR IGNORE INTO scopes VALUES (?, ?)",
+                (self.scope, json.dumps(self.description, sort_keys=True, default=str)),
+            )
+            connection.commit()
+        except (OSError, sqlite3.Error) as error:
+            raise ConfigError(
+                f"cannot use the translation cache {self.path} ({error}); "
+                "point [cache] dir elsewhere or turn the cache off with --no-cache"
+            ) from None
+        self._connection = connection
+        return connection
+
+    def get(self, sources: Iterable[str]) -> dict[str, Hypothesis]:
+        """The cached translations among ``sources``, by source text."""
+        wanted = list(dict.fromkeys(sources))
+        found: dict[str, Hypothesis] = {}
+        with self._lock:
+            connection = self._connect()
+            for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[start : start + _LOOKUP_CHUNK]
+                rows = connection.execute(
+                    "SELECT source, translation, truncated FROM translations "
+                    f"WHERE scope = ? AND source IN ({','.join('?' * len(chunk))})",
+                    (self.scope, *chunk),
+                )
+                for source, translation, truncated in rows:
+                    found[source] = Hypothesis(translation, bool(truncated))
+        return found
+
+    def put(self, items: Sequence[tuple[str, Hypothesis]]) -> None:
+        """Store translations (replacing any under the same scope and source)."""
+        with self._lock:
+            connection = self._connect()
+            connection.executemany(
+                "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)",
+                [(self.scope, source, h.text, int(h.truncated)) for source, h in items],
+            )
+            connection.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+def open_translation_cache(
+    enabled: bool, directory: str | None, description: Mapping[str, Any]
+) -> TranslationCache | None:
+    """The cache for a backend described by ``description`` (its ``describe()``), in
+    ``directory`` (default: ``default_cache_dir()``); ``None`` when not ``enabled``."""
+    if not enabled:
+        return None
+    folder = Path(directory).expanduser() if directory else default_cache_dir()
+    return TranslationCache(folder / CACHE_FILE, cache_scope(description), description)

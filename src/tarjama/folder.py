@@ -1,0 +1,274 @@
+"""A folder run: files in, outputs and a manifest out, resumable and never losing work.
+
+* Each input is read, hashed and parsed (plain text, Markdown, or JSON Lines with one
+  article per record); a file that cannot be read or parsed is reported and the others
+  go on.
+* The manifest records each file's content hash, the run's fingerprint (model, settings,
+  glossaries) and its status, and is rewritten every few seconds and at the end. A rerun
+  skips the files that are done with the same content and fingerprint and whose outputs
+  exist; ``force`` redoes everything.
+* Outputs are written atomically, so a file is complete or absent; temporary files that a
+  killed run left behind are removed when the next run starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+from .read import Decoded, InputFile, read_file
+from .write import write_article, write_json, write_records
+
+if TYPE_CHECKING:
+    from .document import Article
+    from .translator import ArticleTranslation, Progress, Translator
+
+logger = logging.getLogger(__name__)
+
+# how often a folder run rewrites its manifest while it works
+CHECKPOINT_SECONDS = 2.0
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class _Pending:
+    """A file whose articles are being translated."""
+
+    item: InputFile
+    decoded: Decoded
+    sha256: str
+    articles: int
+    records: list[dict[str, Any]] | None = None
+    results: list[ArticleTranslation] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    """The outcome of a folder run; ``manifest`` is what ``manifest.json`` holds."""
+
+    manifest: dict[str, Any]
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for entry in self.manifest["files"] if entry.get("resumed"))
+
+
+class FolderRun:
+    """One ``Translator.translate_folder`` call (see the module docstring)."""
+
+    def __init__(
+        self,
+        translator: Translator,
+        files: list[InputFile],
+        out: Path,
+        *,
+        encoding: str | None = None,
+        jsonl_field: str = "text",
+        force: bool = False,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        from .translator import Progress
+
+        self.translator = translator
+        self.files = files
+        self.out = out
+        self.encoding = encoding
+        self.jsonl_field = jsonl_field
+        self.force = force
+        self.on_progress = on_progress or (lambda progress: None)
+        self.progress = Progress(files_total=len(files))
+        # what decides the outputs: the translator's settings, and how the files are read
+        self.fingerprint = f"{translator.fingerprint()}-{encoding or 'detect'}-{jsonl_field}"
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.failures: list[tuple[str, str]] = []
+        self.pending: dict[str, _Pending] = {}
+        self.started = self.last_checkpoint = time.perf_counter()
+
+    def run(self) -> RunReport:
+        self.out.mkdir(parents=True, exist_ok=True)
+        for stale in self.out.rglob(".*.tmp"):  # left by a run that was killed mid-write
+            stale.unlink(missing_ok=True)
+        previous = {} if self.force else self._previous_entries()
+        try:
+            for result in self.translator.translate_articles(self._articles(previous), on_batch=self._batch_done):
+                pending = self.pending[str(result.article.meta["file"])]
+                pending.results.append(result)
+                if len(pending.results) == pending.articles:
+                    self._finish(pending)
+        finally:  # interrupted or not, the manifest records every file finished
+            self._checkpoint()
+        return RunReport(self.manifest(), self.failures)
+
+    def _previous_entries(self) -> dict[str, dict[str, Any]]:
+        try:
+            manifest = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
+            return {entry["name"]: entry for entry in manifest["files"] if "name" in entry}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def _articles(self, previous: dict[str, dict[str, Any]]) -> Iterator[Article]:
+        for item in self.files:
+            name = str(item.name)
+            try:
+                data = item.path.read_bytes()
+            except OSError as error:
+                self._fail(item, f"cannot be read: {error.strerror}")
+                continue
+            sha256 = hashlib.sha256(data).hexdigest()
+            if self._unchanged(previous.get(name), sha256):
+                self.entries[name] = {**previous[name], "resumed": True}
+                self.progress.files_done += 1
+                continue
+            try:
+                decoded = read_file(item.path, self.encoding, data)
+                pending, articles = self._parse(item, decoded, sha256)
+            except InputError as error:
+                self._fail(item, error.problem)
+                continue
+            self.pending[name] = pending
+            self.progress.files_read += 1
+            self.progress.sentences_read += sum(len(s.units) for a in articles for s in a.sentences)
+            yield from articles
+
+    def _unchanged(self, entry: dict[str, Any] | None, sha256: str) -> bool:
+        if not entry or entry.get("status") != "done":
+            return False
+        if entry.get("sha256") != sha256 or entry.get("fingerprint") != self.fingerprint:
+            return False
+        return all((self.out / entry[key]).is_file() for key in ("output", "alignment"))
+
+    def _parse(self, item: InputFile, decoded: Decoded, sha256: str) -> tuple[_Pending, list[Article]]:
+        segment = self.translator.segmenter.segment
+        name = str(item.name)
+        if item.path.suffix != ".jsonl":
+            article = segment(decoded.text, name, markdown=item.path.suffix == ".md")
+            article.meta["file"] = name
+            return _Pending(item, decoded, sha256, 1), [article]
+        records = _jsonl_records(decoded.text, self.jsonl_field)
+        articles = []
+        for number, record in enumerate(records):
+            article = segment(record[self.jsonl_field], f"{name}#{number}")
+            article.meta.update(file=name, record=number)
+            articles.append(article)
+        return _Pending(item, decoded, sha256, len(articles), records), articles
+
+    def _finish(self, pending: _Pending) -> None:
+        item, results = pending.item, pending.results
+        if pending.records is None:
+            text_path, align_path = write_article(results[0], self.out, item.name)
+        else:
+            text_path, align_path = write_records(results, pending.records, self.jsonl_field, self.out, item.name)
+        sentences = [s for r in results for s in r.sentences]
+        names: dict[str, Any] = {}
+        for result in results:
+            names.update(result.names_summary())
+        self.entries[str(item.name)] = {
+            "name": str(item.name),
+            "input": str(item.path),
+            "output": text_path.relative_to(self.out).as_posix(),
+            "alignment": align_path.relative_to(self.out).as_posix(),
+            "status": "done",
+            "sha256": pending.sha256,
+            "fingerprint": self.fingerprint,
+            "encoding": pending.decoded.encoding,
+            **({"records": len(results)} if pending.records is not None else {}),
+            "paragraphs": sum(len(r.article.paragraphs) for r in results),
+            "sentences": len(sentences),
+            "units": sum(len(s.sentence.units) for s in sentences),
+            "characters": sum(len(r.article.original) for r in results),
+            "flags": dict(Counter(flag for s in sentences for flag in s.flags)),
+            "names": names,
+            "renderings": [
+                {"variants": r.variants, "preferred": r.preferred} for result in results for r in result.renderings
+            ],
+            "warnings": _warnings(pending, sentences),
+        }
+        del self.pending[str(item.name)]
+        self.progress.files_done += 1
+        if time.perf_counter() - self.last_checkpoint >= CHECKPOINT_SECONDS:
+            self._checkpoint()
+
+    def _fail(self, item: InputFile, problem: str) -> None:
+        logger.error("%s: %s", item.path, problem)
+        self.failures.append((str(item.path), problem))
+        self.entries[str(item.name)] = {
+            "name": str(item.name),
+            "input": str(item.path),
+            "status": "failed",
+            "error": problem,
+        }
+        self.progress.files_failed += 1
+
+    def _batch_done(self, units: int) -> None:
+        self.progress.sentences_done += units
+        self.on_progress(self.progress)
+
+    def _checkpoint(self) -> None:
+        self.last_checkpoint = time.perf_counter()
+        write_json(self.out / MANIFEST, self.manifest())
+        self.on_progress(self.progress)
+
+    def manifest(self) -> dict[str, Any]:
+        wall = time.perf_counter() - self.started
+        # list() copies at once: the reading thread may be adding entries for failed files
+        entries = list(self.entries.values())
+        done = [e for e in entries if e["status"] == "done"]
+        sentences = sum(e["sentences"] for e in done if not e.get("resumed"))
+        return {
+            **self.translator.describe(),
+            "fingerprint": self.fingerprint,
+            "files": [self.entries[str(f.name)] for f in self.files if str(f.name) in self.entries],
+            "totals": {
+                "files": len(self.files),
+                "done": len(done),
+                "resumed": sum(1 for e in done if e.get("resumed")),
+                "failed": len(self.failures),
+                "sentences": sum(e["sentences"] for e in done),
+                "units": sum(e["units"] for e in done),
+                "flags": dict(sum((Counter(e["flags"]) for e in done), Counter())),
+                "wall_time_s": round(wall, 3),
+                # this run's own work: files carried over from an earlier run do not count
+                "sentences_per_second": round(sentences / wall, 2) if wall > 0 else None,
+            },
+        }
+
+
+def _jsonl_records(text: str, field_name: str) -> list[dict[str, Any]]:
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError("", f"line {number} is not JSON ({error.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get(field_name), str):
+            raise InputError("", f"line {number} has no text field {field_name!r} (choose one with --jsonl-field)")
+        records.append(record)
+    if not records:
+        raise InputError("", "holds no JSON records")
+    return records
+
+
+def _warnings(pending: _Pending, sentences: list[Any]) -> list[str]:
+    warnings = []
+    if pending.decoded.encoding not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+        warnings.append(f"not UTF-8: decoded as {pending.decoded.encoding}")
+    if not sentences:
+        warnings.append("no text to translate (empty or whitespace only)")
+    if any("not_arabic" in s.flags for s in sentences):
+        warnings.append("mostly not Arabic: copied unchanged")
+    return warnings

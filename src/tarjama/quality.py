@@ -1,0 +1,136 @@
+"""Quality flags for a translated sentence, and name consistency across an article.
+
+Flags (each is a name in the alignment's ``flags`` list and is counted in the manifest):
+
+* ``quote_mismatch``: the English does not hold the source's quotations, in order;
+* ``name_missing``: a glossary name of the source is not in its English form;
+* ``name_inconsistent``: a name rendered differently elsewhere in the same article;
+* ``repetition``: the output loops (an n-gram repeated back to back);
+* ``length_ratio``: the output is far shorter or longer than the source predicts;
+* ``untranslated``: Arabic letters left in the English;
+* ``truncated``: the output hit the length cap;
+* ``empty``: the model returned nothing (the source is kept in its place).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_ARABIC_RUN = re.compile("[\u0621-\u064a]{2,}")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_LETTER = re.compile(r"[^\W\d_]")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)*\b")
+_FIRST_WORD = re.compile(r"^\W*\w+")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When ``length_ratio`` fires: English characters per source character outside
+    [low, high], for sources of at least ``min_chars`` characters."""
+
+    low: float = 0.35
+    high: float = 3.0
+    min_chars: int = 20
+
+
+def repetition(text: str, longest: int = 6) -> bool:
+    """Whether ``text`` loops: a word repeated 4 times in a row, or an n-gram of 2 to
+    ``longest`` words 3 times in a row.
+
+    Example:
+        >>> repetition("the war of the war of the war of the war")
+        True
+        >>> repetition("he said that that was all")
+        False
+    """
+    words = text.lower().split()
+    for n in range(1, longest + 1):
+        needed = 4 if n == 1 else 3
+        for start in range(len(words) - n * needed + 1):
+            gram = words[start : start + n]
+            if all(words[start + k * n : start + (k + 1) * n] == gram for k in range(1, needed)):
+                return True
+    return False
+
+
+def length_ratio(source: str, translation: str, thresholds: Thresholds = Thresholds()) -> bool:
+    if len(source) < thresholds.min_chars:
+        return False
+    ratio = len(translation) / len(source)
+    return not thresholds.low <= ratio <= thresholds.high
+
+
+def untranslated(translation: str) -> bool:
+    return _ARABIC_RUN.search(translation) is not None
+
+
+def arabic_share(text: str) -> float:
+    """The share of Arabic letters among the letters of ``text`` (1.0 when it has none,
+    so an empty text is not taken for another language)."""
+    letters = len(_LETTER.findall(text))
+    return len(_ARABIC_LETTER.findall(text)) / letters if letters else 1.0
+
+
+def sentence_flags(source: str, translation: str, thresholds: Thresholds = Thresholds()) -> list[str]:
+    """The flags that can be judged from the sentence pair alone."""
+    flags = []
+    if repetition(translation):
+        flags.append("repetition")
+    if length_ratio(source, translation, thresholds):
+        flags.append("length_ratio")
+    if untranslated(translation):
+        flags.append("untranslated")
+    return flags
+
+
+def skeleton(name: str) -> str:
+    """A rough consonant skeleton of a Latin rendering of an Arabic name, so that
+    Ghani, Qaani and Ghaani (or Kadhimi and Kazemi) meet: vowels dropped, letters that
+    render the same Arabic sound merged.
+
+    Example:
+        >>> skeleton("Ghani") == skeleton("Qaani") == skeleton("Ghaani")
+        True
+        >>> skeleton("Iran") == skeleton("Iraq")
+        False
+    """
+    s = name.lower()
+    for old, new in (("gh", "q"), ("kh", "q"), ("dh", "z"), ("th", "z"), ("sh", "s"), ("ph", "f"), ("ou", "u")):
+        s = s.replace(old, new)
+    s = s.translate(str.maketrans("gkcdtvw", "qqqzzfu"))
+    s = re.sub(r"[aeiouy'\- ]", "", s)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Capitalised renderings in an article that look like one name written several ways."""
+
+    variants: dict[str, int]
+
+    @property
+    def preferred(self) -> str:
+        return max(self.variants.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+def inconsistent_renderings(translations: Iterable[str], min_length: int = 4) -> list[Rendering]:
+    """Groups of capitalised words (not sentence-initial) of an article that share a
+    skeleton but are spelled differently: the same name rendered several ways."""
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in translations:
+        first = _FIRST_WORD.match(text)
+        skip = first.end() if first else 0
+        for match in _CAPITALISED.finditer(text):
+            word = match.group()
+            if match.start() >= skip and len(word) >= min_length and len(skeleton(word)) >= 2:
+                groups[skeleton(word)][word] += 1
+    renderings = []
+    for counts in groups.values():
+        # "Iraq" and "Iraqi", "Iran" and "Iranian": a name and its adjective, not two spellings
+        spellings = {w: n for w, n in counts.items() if not any(w != u and w.startswith(u) for u in counts)}
+        if len(spellings) > 1:
+            renderings.append(Rendering(spellings))
+    return renderings

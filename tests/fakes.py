@@ -1,0 +1,44 @@
+"""Deterministic stand-ins for a model, importable in another process as well
+(``--backend fakes:FakeBackend`` with ``tests/`` on ``PYTHONPATH``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from pathlib import Path
+
+from tarjama.backends import Backend, Hypothesis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+transliterate = load_script("make_tiny_model").transliterate
+
+
+class FakeBackend(Backend):
+    """Buckwalter transliteration (the tiny model's task), batch by batch. With
+    ``TARJAMA_FAKE_DELAY`` seconds set, it waits that long per sentence."""
+
+    name = "fake"
+
+    def __init__(self, **settings: object) -> None:
+        self.settings = settings
+        self.batches: list[list[str]] = []
+        self.delay = float(os.environ.get("TARJAMA_FAKE_DELAY", "0"))
+
+    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        self.batches.append(list(sentences))
+        time.sleep(self.delay * len(sentences))
+        return [Hypothesis(transliterate(s)) for s in sentences]
+
+    def describe(self) -> dict[str, object]:
+        return {"backend": self.name, "model": self.settings.get("name"), "device": "cpu", "dtype": "none"}

@@ -1,0 +1,276 @@
+"""Names and quotations kept aligned (tarjama.protect), and the quality flags, proven
+with deterministic fake backends that misbehave in known ways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tarjama import Translator
+from tarjama.backends import Backend, Hypothesis
+from tarjama.glossary import Entry, Glossary, load_glossary
+from tarjama.quality import inconsistent_renderings, repetition, sentence_flags
+from tarjama.segment import Segmenter
+
+from .conftest import transliterate
+
+GLOSSARY = [
+    Entry("Esmail Qaani", ("إسماعيل قاآني", "اسماعيل غاني"), "person", "enwiki:Esmail_Qaani"),
+    Entry("Qaani", ("غاني", "قاآني"), "person", "enwiki:Esmail_Qaani"),
+    Entry("Baghdad", ("بغداد",), "place", "enwiki:Baghdad"),
+    Entry("al-Kadhimi", ("الكاظمي",), "person", "enwiki:Mustafa_Al-Kadhimi"),
+]
+
+
+class Scripted(Backend):
+    """A backend whose translation of each text is given by a function."""
+
+    name = "scripted"
+
+    def __init__(self, translate: Callable[[str], str], options: dict[str, object] | None = None) -> None:
+        self.function = translate
+        self.options = options or {}
+        self.seen: list[str] = []
+
+    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        self.seen += sentences
+        return [Hypothesis(self.function(s)) for s in sentences]
+
+    def with_options(self, **decoding: object) -> Scripted:
+        return Scripted(self.function, decoding)
+
+
+def drop_quotes(text: str) -> str:
+    return "".join(ch for ch in transliterate(text) if ch not in '«»“”"')
+
+
+def translator(function: Callable[[str], str], tmp_path: Path, **overrides: object) -> Translator:
+    glossary = tmp_path / "names.toml"
+    lines = []
+    for e in GLOSSARY:
+        arabic = ", ".join(f'"{a}"' for a in e.arabic)
+        lines.append(f'[[names]]\nenglish = "{e.english}"\narabic = [{arabic}]\ntype = "{e.type}"\n')
+    glossary.write_text("\n".join(lines), encoding="utf-8")
+    settings = {
+        "quality_default_glossary": False,
+        "quality_glossary": [str(glossary)],
+        "cache_enabled": False,
+        **overrides,
+    }
+    return Translator(backend=Scripted(function), **settings)
+
+
+# --- quotations -------------------------------------------------------------------
+
+
+def test_marks_kept_by_the_model_become_english_marks(tmp_path: Path) -> None:
+    result = translator(transliterate, tmp_path).translate("قال «انتهى الأمر» ثم غادر.")
+    (item,) = result.sentences
+    assert item.translation == "qAl “AnthY Al>mr” vm gAdr."
+    assert item.method == "whole" and item.flags == ()
+    (quote,) = item.quotes
+    assert item.translation[slice(*quote.target_span)] == "“AnthY Al>mr”"
+    assert item.sentence.text[slice(*quote.source_span)] == "«انتهى الأمر»"
+
+
+@pytest.mark.parametrize(
+    "misbehave",
+    [drop_quotes, lambda t: transliterate(t) + ' "', lambda t: transliterate(t).replace("»", "")],
+    ids=["drops all marks", "adds a mark", "drops the closing mark"],
+)
+def test_quotes_placed_by_the_pipeline_when_the_model_mangles_them(
+    tmp_path: Path, misbehave: Callable[[str], str]
+) -> None:
+    text = "قال «انتهى الأمر» ثم أضاف «لا تعليق» للصحفيين."
+    (item,) = translator(misbehave, tmp_path).translate(text).sentences
+    assert item.method == "rebuilt"
+    assert "quote_mismatch" not in item.flags
+    assert [item.translation[slice(*q.target_span)] for q in item.quotes] == ["“AnthY Al>mr”", "“lA tElyq”"]
+    assert item.translation.count("“") == 2 and item.translation.count("”") == 2
+
+
+def test_quote_marks_are_configurable(tmp_path: Path) -> None:
+    result = translator(drop_quotes, tmp_path, quality_quote_marks='""').translate("قال «نعم» أمس.")
+    assert result.text == 'qAl "nEm" >ms.'
+
+
+def test_quotation_over_two_sentences_opens_in_one_and_closes_in_the_other(tmp_path: Path) -> None:
+    text = "قال «لقد وصلنا إلى اتفاق نهائي اليوم. وسنوقع عليه في الأسبوع المقبل.» ثم غادر."
+    first, second, third = translator(drop_quotes, tmp_path).translate(text).sentences
+    assert first.translation.count("“") == 1 and "”" not in first.translation
+    assert second.translation.endswith("”") and "“" not in second.translation
+    assert third.quotes == () and third.flags == ()
+
+
+def test_unclosed_quote_opens_and_runs_to_the_sentence_end(tmp_path: Path) -> None:
+    (item,) = translator(drop_quotes, tmp_path).translate("وقال ” ان محاولة الاغتيال تكشف اهمية").sentences
+    (quote,) = item.quotes
+    assert item.translation[quote.target_span[0]] == "“"
+    assert quote.target_span[1] == len(item.translation)
+
+
+# --- names ------------------------------------------------------------------------
+
+
+def test_glossary_matches_spelling_variants_and_prefixes() -> None:
+    glossary = Glossary(GLOSSARY)
+    text = "وصل اسماعيل غانى وبغداد ولبغداد للكاظمي والكاظمى بالكاظمي البغدادي"
+    assert [(m.arabic, m.entry.english) for m in glossary.find(text)] == [
+        ("اسماعيل غانى", "Esmail Qaani"),
+        ("بغداد", "Baghdad"),
+        ("بغداد", "Baghdad"),
+        ("لكاظمي", "al-Kadhimi"),
+        ("الكاظمى", "al-Kadhimi"),
+        ("الكاظمي", "al-Kadhimi"),
+    ]
+
+
+def test_wrong_rendering_of_a_name_is_replaced(tmp_path: Path) -> None:
+    def model(text: str) -> str:
+        return {"غاني": "Ghani"}.get(text, transliterate(text).replace("gAny", "Ghani"))
+
+    (item,) = translator(model, tmp_path).translate("وحث غاني على التهدئة.").sentences
+    assert item.method == "substituted"
+    assert "Qaani" in item.translation and "Ghani" not in item.translation
+    (name,) = item.names
+    assert name.found and item.translation[slice(*name.target_span)] == "Qaani"
+
+
+def test_name_the_model_translates_as_a_word_is_rebuilt(tmp_path: Path) -> None:
+    # the model renders "بغداد" inside the sentence as a common word, alone as something else
+    def model(text: str) -> str:
+        return "the garden" if text == "بغداد" else transliterate(text).replace("bgdAd", "Eden")
+
+    (item,) = translator(model, tmp_path).translate("وصل الوزير إلى بغداد أمس.").sentences
+    assert item.method == "rebuilt"
+    assert "Baghdad" in item.translation and "Eden" not in item.translation
+    assert item.flags == ()
+
+
+def test_user_glossary_wins_over_the_default(tmp_path: Path) -> None:
+    user = tmp_path / "mine.tsv"
+    user.write_text("english\tarabic\ttype\tsource\nGhany\tغاني\tperson\tmy newsroom\n", encoding="utf-8")
+    glossary = Glossary([*GLOSSARY, *load_glossary([user], use_default=False).entries])
+    assert glossary.find("قال غاني")[0].entry.english == "Ghany"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("english\tarabic\nQaani\t\n", "entry 2: needs an English form and at least one Arabic form"),
+        ("name\tforms\nQaani\tغاني\n", "needs a header line with the columns english and arabic"),
+        ("english\tarabic\ttype\nQaani\tغاني\tperon\n", "type 'peron' is not one of"),
+    ],
+)
+def test_bad_glossary_names_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    from tarjama.errors import ConfigError
+
+    path = tmp_path / "bad.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_glossary([path], use_default=False)
+
+
+# --- flags ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "expected"),
+    [
+        ("قال الوزير إن الاجتماع انتهى أمس.", "The minister said the meeting ended yesterday.", []),
+        ("قال الوزير إن الاجتماع انتهى أمس.", "the war of the war of the war of the war", ["repetition"]),
+        ("قال الوزير إن الاجتماع انتهى أمس.", "Yes.", ["length_ratio"]),
+        ("قال الوزير.", "Yes.", []),  # too short to judge
+        ("قال الوزير إن الاجتماع انتهى أمس.", "The minister said الاجتماع ended.", ["untranslated"]),
+    ],
+)
+def test_sentence_flags(source: str, translation: str, expected: list[str]) -> None:
+    assert sentence_flags(source, translation) == expected
+
+
+def test_repetition_needs_a_real_loop() -> None:
+    assert repetition("no no no no")
+    assert not repetition("no no no")
+    assert not repetition("New York, New York")
+
+
+def test_flags_fire_in_the_pipeline(tmp_path: Path) -> None:
+    def model(text: str) -> str:
+        return {"جملة تتكرر فيها الكلمات كثيرا.": "again and again and again and again"}.get(text, transliterate(text))
+
+    result = translator(model, tmp_path).translate("جملة تتكرر فيها الكلمات كثيرا.\nجملة سليمة تماما.")
+    assert [item.flags for item in result.sentences] == [("repetition",), ()]
+
+
+def test_truncated_and_empty(tmp_path: Path) -> None:
+    class Cut(Scripted):
+        def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+            return [Hypothesis("" if "فارغة" in s else transliterate(s), truncated="طويلة" in s) for s in sentences]
+
+    t = Translator(backend=Cut(transliterate), quality_names=False, cache_enabled=False)
+    items = t.translate("جملة طويلة جدا.\nجملة فارغة.").sentences
+    assert items[0].flags == ("truncated",)
+    assert items[1].translation == "جملة فارغة." and items[1].flags == ("empty", "untranslated")
+
+
+def test_retry_flagged_keeps_the_better_translation(tmp_path: Path) -> None:
+    def model(text: str) -> str:
+        return "loop loop loop loop" if text.startswith("تكرار") else transliterate(text)
+
+    class Safer(Scripted):
+        def with_options(self, **decoding: object) -> Scripted:
+            return Scripted(transliterate, decoding)
+
+    settings = {"quality_names": False, "cache_enabled": False}
+    plain = Translator(backend=Safer(model), **settings).translate("تكرار في الجملة.")
+    retried = Translator(backend=Safer(model), quality_retry_flagged=True, **settings).translate("تكرار في الجملة.")
+    assert plain.sentences[0].flags == ("repetition",)
+    assert retried.sentences[0].flags == () and retried.sentences[0].method == "retried"
+    assert retried.text == transliterate("تكرار في الجملة.")
+
+
+def test_same_name_rendered_two_ways_is_flagged(tmp_path: Path) -> None:
+    def model(text: str) -> str:
+        return {"أولى.": "He met Ghani in the city.", "ثانية.": "Then Ghani left.", "ثالثة.": "Qaani spoke."}[text]
+
+    result = Translator(backend=Scripted(model), quality_names=False, cache_enabled=False).translate(
+        "أولى.\nثانية.\nثالثة."
+    )
+    assert [item.flags for item in result.sentences] == [(), (), ()]  # "Qaani" starts its sentence: not judged
+    renderings = inconsistent_renderings(["He met Ghani here.", "He saw Qaani there.", "Then Ghani left."])
+    assert [r.variants for r in renderings] == [{"Ghani": 2, "Qaani": 1}]
+    assert renderings[0].preferred == "Ghani"
+
+
+def test_inconsistent_rendering_flag_and_manifest(tmp_path: Path) -> None:
+    from tarjama.cli import main
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("أولى.\nثانية.\nثالثة.\n", encoding="utf-8")
+    model = {"أولى.": "He met Ghani here.", "ثانية.": "Then Ghani left.", "ثالثة.": "They saw Qaani again."}
+    from tarjama.backends import register_backend
+
+    register_backend("scripted-names", lambda **_: Scripted(lambda t: model[t]))
+    out = tmp_path / "out"
+    code = main(["translate", str(tmp_path / "in"), "-o", str(out), "--backend", "scripted-names", "-q"])
+    assert code == 0
+    records = [json.loads(line) for line in (out / "a.align.jsonl").open(encoding="utf-8")]
+    assert [r["flags"] for r in records] == [[], [], ["name_inconsistent"]]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"][0]["renderings"] == [{"variants": {"Ghani": 2, "Qaani": 1}, "preferred": "Ghani"}]
+    assert manifest["totals"]["flags"] == {"name_inconsistent": 1}
+
+
+def test_segmenter_quote_parts() -> None:
+    (s,) = Segmenter().segment("قال «نعم» و“لا”.").sentences
+    assert [(s.text[q.start : q.end], q.opens, q.closes) for q in s.quotes] == [
+        ("«نعم»", True, True),
+        ("“لا”", True, True),
+    ]
+
+
+def test_a_name_and_its_adjective_are_not_two_spellings() -> None:
+    assert inconsistent_renderings(["He was in Iraq.", "Then the Iraqi army came.", "Troops left Iraq."]) == []
