@@ -24,7 +24,7 @@ from tarjama.read import find_inputs
 from .conftest import ROOT, SEED, shared_data
 
 SEED_REFERENCE = ROOT / "seeds" / "000_4c695357e9463a4d.ref.en.txt"
-FAKE = ["--backend", "fake", "--model", "fake-model", "-q"]
+FAKE = ["--backend", "fake", "--model", "fake-model", "-q", "--no-cache"]  # translate and evaluate-set
 
 # Two systems' translations: document -> lines -> the sentences tarjama made of each line.
 SYSTEM_A = {
@@ -197,6 +197,7 @@ def test_paired_bootstrap_equals_sacrebleu(corpus: tuple[Path, Path, Path]) -> N
         [("A", hypotheses_a), ("B", hypotheses_b)], _sacrebleu_metrics(), [refs], test_type="bs", n_samples=500
     )()
     assert (result.mode, result.test, result.samples, result.segments) == ("sentence", "bs", 500, 5)
+    assert result.reason.endswith("5 segments in 2 documents")
     for key, name in zip(("bleu", "chrf", "ter"), ("BLEU", "chrF2++", "TER"), strict=True):
         score, (base, other) = result.scores[key], expected[name]
         assert (score.baseline, score.system, score.p_value) == (base.score, other.score, other.p_value)
@@ -204,6 +205,16 @@ def test_paired_bootstrap_equals_sacrebleu(corpus: tuple[Path, Path, Path]) -> N
         assert score.system_ci == pytest.approx((other.mean - other.ci, other.mean + other.ci))
         assert score.difference == pytest.approx(other.score - base.score)
     assert result.scores["bleu"].system < result.scores["bleu"].baseline
+
+
+def test_compare_scores_both_systems_in_one_mode(corpus: tuple[Path, Path, Path]) -> None:
+    system_a, system_b, references = corpus
+    (system_b / "a.en.txt").write_text("The minister said meeting is over. He added no comment.\n", encoding="utf-8")
+    (system_b / "a.align.jsonl").unlink()
+    result = compare(system_a, system_b, references, n_samples=100)
+    assert result.mode == "document" and result.segments == 2
+    assert result.reason.startswith("the references are not line-aligned with the sources (document 'a': 3 reference")
+    assert f"1 translated line in {system_b}/a.en.txt" in result.reason
 
 
 def test_approximate_randomisation(corpus: tuple[Path, Path, Path]) -> None:
@@ -412,14 +423,14 @@ def test_ntrex_english_against_itself_is_perfect(tmp_path: Path, capsys: pytest.
 def test_evaluate_set_end_to_end_on_ntrex(tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ntrex = shared_data("ntrex128")
     out = tmp_path / "eval"
-    args = ["evaluate-set", str(ntrex), "--model", str(tiny_model), "--beams", "1", "--documents", "3", "-o", str(out)]
-    assert main([*args, "-q"]) == 0
+    args = ["evaluate-set", str(ntrex), "--model", str(tiny_model), "--beams", "1", "--documents", "2", "-o", str(out)]
+    assert main([*args, "-q", "--no-cache"]) == 0
     printed = capsys.readouterr()
     assert printed.out.startswith("sentence mode: every reference has one line per source line")
     assert f"translations and scores in {out}" in printed.err
     data = json.loads((out / "scores.json").read_text(encoding="utf-8"))
-    test_set = read_evaluation_set(ntrex, documents=3)
-    assert data["test_set"]["documents"] == 3 and data["test_set"]["segments"] == data["segments"]
+    test_set = read_evaluation_set(ntrex, documents=2)
+    assert data["test_set"]["documents"] == 2 and data["test_set"]["segments"] == data["segments"]
     assert [d["document"] for d in data["documents"]] == sorted(test_set.sources)  # as the folders list them
     assert data["system"]["settings"]["decoding"]["beams"] == 1
     assert (out / "scores.png").read_bytes().startswith(b"\x89PNG") and (out / "scores.txt").exists()

@@ -271,6 +271,7 @@ def _evaluate_parsers(commands: Any) -> None:
     p.add_argument("--beams", dest="decoding_beams", type=int, help="beam size (1: greedy)")
     p.add_argument("--batch-tokens", dest="batching_batch_tokens", type=int, help="padded tokens per batch")
     p.add_argument("--max-sentences", dest="batching_max_sentences", type=int, help="sentences per batch")
+    p.add_argument("--no-cache", dest="cache_enabled", action="store_const", const=False, help="no translation cache")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -318,7 +319,7 @@ def _evaluate_set(args: argparse.Namespace) -> int:
     out = args.output or Path(f"{args.directory.resolve().name}-eval")
     _quiet_libraries()
     settings = Settings.load(args.config) if args.config else Settings()
-    overrides = {k: v for k, v in vars(args).items() if k.startswith(("model_", "decoding_", "batching_"))}
+    overrides = {k: v for k, v in vars(args).items() if k.startswith(("model_", "decoding_", "batching_", "cache_"))}
     translator = Translator(settings, **overrides)
     with _ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
         result = evaluate_set(

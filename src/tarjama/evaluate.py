@@ -112,8 +112,8 @@ def read_line_aligned(path: str | Path, document_ids: str | Path) -> dict[str, D
         InputError: a file cannot be read as text.
     """
     path, ids_path = _existing_file(Path(path)), _existing_file(Path(document_ids))
-    lines = read_text(path).splitlines()
-    ids = [line.split("\t")[0].strip() for line in read_text(ids_path).splitlines()]
+    lines = _file_lines(read_text(path))
+    ids = [line.split("\t")[0].strip() for line in _file_lines(read_text(ids_path))]
     if len(lines) != len(ids):
         raise EvaluationError(
             str(path), f"has {len(lines)} lines but {ids_path} has {len(ids)} document ids; they must be line-aligned"
@@ -238,7 +238,7 @@ def _read_translation(path: Path) -> DocumentText:
 def _aligned_lines(text: str, path: Path, alignment: Path) -> tuple[str, ...]:
     """The translation line by line as its alignment maps the sentences; a line's sentences joined."""
     by_line: dict[int, list[str]] = {}
-    for number, raw in enumerate(read_text(alignment).splitlines(), 1):
+    for number, raw in enumerate(_file_lines(read_text(alignment)), 1):
         if not raw.strip():
             continue
         try:
@@ -259,8 +259,18 @@ def _aligned_lines(text: str, path: Path, alignment: Path) -> tuple[str, ...]:
     return tuple(" ".join(" ".join(parts).split()) for _, parts in sorted(by_line.items()))
 
 
+def _file_lines(text: str) -> list[str]:
+    """Lines as reading the file line by line gives them (LF, CRLF or CR).
+
+    Not ``str.splitlines``, which also breaks at U+2028, form feeds and the like, and would
+    count lines that sacrebleu and ``wc -l`` do not.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
 def _lines(text: str) -> tuple[str, ...]:
-    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    return tuple(" ".join(line.split()) for line in _file_lines(text) if line.strip())
 
 
 def _reference_folder(folder: Path) -> dict[str, DocumentText]:
@@ -787,7 +797,10 @@ def compare(
     pairs_a = _load(baseline, references, document_ids)
     pairs_b = _load(system, references, document_ids)
     line_aligned = _document_ids(Path(references), document_ids) is not None
-    chosen, reason = choose_mode([*pairs_a, *pairs_b], mode, line_aligned)
+    chosen, reason = choose_mode(pairs_a, mode, line_aligned)
+    chosen_b, reason_b = choose_mode(pairs_b, mode, line_aligned)
+    if chosen_b != chosen:  # in auto mode, one system's lines match the references and the other's do not
+        chosen, reason = "document", reason if chosen == "document" else reason_b
     hypotheses_a = [s for p in pairs_a for s in _segments(p.translation, chosen)]
     hypotheses_b = [s for p in pairs_b for s in _segments(p.translation, chosen)]
     refs = [s for p in pairs_a for s in _segments(p.reference, chosen)]
