@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -89,6 +91,21 @@ def test_missing_model_fails_fast_with_the_way_out(tmp_path: Path, capsys: pytes
     assert "tarjama download Helsinki-NLP/opus-mt-ar-en -o DIR" in err and "--model DIR" in err
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_model_fails_fast_without_offline_mode(tmp_path: Path) -> None:
+    """No HF_HUB_OFFLINE and a hub that refuses connections: the hub client alone would
+    retry for most of a minute."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # the discard port: nothing listens
+    env["HF_HOME"] = str(tmp_path / "hf-home")  # an empty cache
+    command = [sys.executable, "-m", "tarjama.cli", "translate", str(SEED), "-o", str(tmp_path / "out"), "-q"]
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert time.perf_counter() - started < 30
+    assert done.returncode == 2
+    assert "is not available offline and could not be downloaded" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_missing_model_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

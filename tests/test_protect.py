@@ -274,3 +274,9 @@ def test_segmenter_quote_parts() -> None:
 
 def test_a_name_and_its_adjective_are_not_two_spellings() -> None:
     assert inconsistent_renderings(["He was in Iraq.", "Then the Iraqi army came.", "Troops left Iraq."]) == []
+
+
+def test_english_marks_hug_their_quotation(tmp_path: Path) -> None:
+    (item,) = translator(transliterate, tmp_path).translate("وقال ” انتهى الأمر ” ثم غادر.").sentences
+    assert item.translation == "wqAl “AnthY Al>mr” vm gAdr."
+    assert item.translation[slice(*item.quotes[0].target_span)] == "“AnthY Al>mr”"

@@ -147,16 +147,23 @@ class Protector:
         found = [m.start() for m in _MARK.finditer(translation)]
         if len(found) != len(roles):
             return translation, [QuoteAlignment((q.start, q.end), None) for q in sentence.quotes]
-        chars = list(translation)
+        # English marks hug their quotation: no space after an opening one, or before a closing one
+        text, positions, previous, last = "", [], "", 0
         for position, role in zip(found, roles, strict=True):
-            chars[position] = self.open_mark if role == "open" else self.close_mark
-        marks = iter(found)
+            between = translation[last:position]
+            between = between.lstrip() if previous == "open" else between
+            text += between.rstrip() if role == "close" else between
+            positions.append(len(text))
+            text += self.open_mark if role == "open" else self.close_mark
+            previous, last = role, position + 1
+        text += translation[last:].lstrip() if previous == "open" else translation[last:]
+        marks = iter(positions)
         quotes = []
         for q in sentence.quotes:
             start = next(marks) if q.opens else 0
-            end = next(marks) + 1 if q.closes else len(chars)
+            end = next(marks) + 1 if q.closes else len(text)
             quotes.append(QuoteAlignment((q.start, q.end), (start, end)))
-        return "".join(chars), quotes
+        return text, quotes
 
     def _substitute(
         self, sentences: Sequence[Sentence], names: list[list[NameMatch]], results: list[Protected]

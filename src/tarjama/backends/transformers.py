@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import socket
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError, MissingExtraError, ModelLoadError
 from .base import Backend, Hypothesis
@@ -106,9 +108,9 @@ class TransformersBackend(Backend):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
             try:
-                self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=revision)
-                self.model = transformers.AutoModelForSeq2SeqLM.from_pretrained(
-                    source, revision=revision, dtype=getattr(torch, self.dtype)
+                self.tokenizer = from_pretrained(transformers.AutoTokenizer, source, revision)
+                self.model = from_pretrained(
+                    transformers.AutoModelForSeq2SeqLM, source, revision, dtype=getattr(torch, self.dtype)
                 )
             except (OSError, ValueError) as error:
                 raise model_unavailable(name, _first_line(error)) from None
@@ -177,6 +179,32 @@ class TransformersBackend(Backend):
         }
 
 
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hugging Face Hub answers a TCP connection within ``timeout`` seconds.
+
+    The hub client retries for most of a minute before it gives up on an unreachable
+    hub; this check lets a missing model fail in seconds."""
+    host = urlsplit(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        socket.create_connection((host.hostname or "huggingface.co", host.port or 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def from_pretrained(loader: Any, source: str, revision: str | None, **kwargs: Any) -> Any:
+    """``loader.from_pretrained`` of a folder, or of a hub id that is in the local cache
+    or can be downloaded; a hub id that is neither fails at once instead of after the
+    hub client's minute of retries."""
+    if not Path(source).is_dir() and not hub_reachable():
+        from huggingface_hub import try_to_load_from_cache
+
+        if not isinstance(try_to_load_from_cache(source, "config.json", revision=revision), str):
+            raise OSError("not in the local cache, and the Hugging Face Hub cannot be reached")
+        kwargs["local_files_only"] = True
+    return loader.from_pretrained(source, revision=revision, **kwargs)
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
@@ -192,8 +220,8 @@ def save_model(name: str, out_dir: str | os.PathLike[str], revision: str | None 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
         try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(name, revision=revision)
-            model = transformers.AutoModelForSeq2SeqLM.from_pretrained(name, revision=revision)
+            tokenizer = from_pretrained(transformers.AutoTokenizer, name, revision)
+            model = from_pretrained(transformers.AutoModelForSeq2SeqLM, name, revision)
         except (OSError, ValueError) as error:
             raise ModelLoadError(
                 f"cannot download {name!r} ({_first_line(error)}); `tarjama download` needs a machine "
