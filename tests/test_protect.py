@@ -280,3 +280,28 @@ def test_english_marks_hug_their_quotation(tmp_path: Path) -> None:
     (item,) = translator(transliterate, tmp_path).translate("وقال ” انتهى الأمر ” ثم غادر.").sentences
     assert item.translation == "wqAl “AnthY Al>mr” vm gAdr."
     assert item.translation[slice(*item.quotes[0].target_span)] == "“AnthY Al>mr”"
+
+
+def test_packaged_glossary() -> None:
+    from tarjama.glossary import TYPES, default_entries, fold
+
+    entries = default_entries()
+    assert len(entries) >= 300
+    assert all(e.source.startswith("enwiki:") and e.type in TYPES for e in entries)
+    english_of: dict[tuple[str, ...], set[str]] = {}
+    for e in entries:
+        for a in e.arabic:
+            english_of.setdefault(tuple(fold(w) for w in a.split()), set()).add(e.english)
+    assert all(len(v) == 1 for v in english_of.values()), "an Arabic form maps to two English forms"
+    english = [e.english for e in entries]
+    assert len(english) == len(set(english))
+    seed_names = Glossary(entries).find("وصل اسماعيل غانى قائد قوة القدس الى بغداد للقاء مصطفى الكاظمى")
+    assert [m.entry.english for m in seed_names] == ["Esmail Qaani", "Quds Force", "Baghdad", "Mustafa al-Kadhimi"]
+
+
+def test_definite_article_only_before_a_persons_first_name() -> None:
+    glossary = Glossary(
+        [Entry("Hamas", ("حماس",), "organisation"), Entry("Habib Bourguiba", ("حبيب بورقيبة",), "person")]
+    )
+    assert [m.entry.english for m in glossary.find("حركة حماس وقال الحبيب بورقيبة")] == ["Hamas", "Habib Bourguiba"]
+    assert glossary.find("أبدى الحماس الكبير") == []

@@ -3,8 +3,8 @@ to one English form.
 
 Matching is on folded words (no diacritics, one alef, ``ى``→``ي``, ``ة``→``ه``), so the
 glossary lists only real spelling variants, and it tolerates the prefixes Arabic attaches
-to a name: ``و ف ب ل ك`` and their pairs (``وب``, ``ول``...), ``ال`` before a name that
-lacks it, and ``لل`` for ``ل`` + ``ال``. The longest match wins.
+to a name: ``و ف ب ل ك`` and their pairs (``وب``, ``ول``...), ``لل`` for ``ل`` + ``ال``,
+and ``ال`` before a person's first name (``الحبيب بورقيبة``). The longest match wins.
 
 The packaged glossary is ``tarjama/data/glossary.tsv``; a user glossary (TSV with the
 same columns, or TOML with ``[[names]]`` tables) is read after it, and its entries win.
@@ -92,7 +92,10 @@ class Glossary:
         # first word as it may appear with a prefix -> (the form's words, prefix length)
         self._index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for words in forms:
-            for variant, prefix in _prefixed(words[0]):
+            # "ال" is added only to a person's first name (الحبيب بورقيبة): on a single word it
+            # makes common nouns of names (حماس -> الحماس "the enthusiasm", غاني -> الغاني)
+            article = forms[words].type == "person" and len(words) > 1
+            for variant, prefix in _prefixed(words[0], article):
                 self._index.setdefault(variant, []).append((words, prefix))
         for candidates in self._index.values():
             candidates.sort(key=lambda item: -len(item[0]))
@@ -126,14 +129,15 @@ class Glossary:
         return None
 
 
-def _prefixed(word: str) -> Iterable[tuple[str, int]]:
-    """Ways ``word`` (folded) can be written with an attached prefix, with the prefix's length."""
+def _prefixed(word: str, article: bool) -> Iterable[tuple[str, int]]:
+    """Ways ``word`` (folded) can be written with an attached prefix, with the prefix's
+    length; with ``article``, also with the definite article ``ال`` added."""
     for prefix in _PREFIXES:
         yield prefix + word, len(prefix)
     if word.startswith("ال"):
         for prefix in ("لل", "ولل", "فلل"):  # ل + ال: "للكاظمي"
             yield prefix + word[2:], len(prefix) - 1
-    else:
+    elif article:
         for prefix in _ARTICLE_PREFIXES:
             yield prefix + word, len(prefix)
 
