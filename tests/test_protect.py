@@ -305,3 +305,12 @@ def test_definite_article_only_before_a_persons_first_name() -> None:
     )
     assert [m.entry.english for m in glossary.find("حركة حماس وقال الحبيب بورقيبة")] == ["Hamas", "Habib Bourguiba"]
     assert glossary.find("أبدى الحماس الكبير") == []
+
+
+def test_rebuilt_name_takes_its_prefix_in_english(tmp_path: Path) -> None:
+    def model(text: str) -> str:
+        return "the garden" if text == "بغداد" else transliterate(text).replace("bgdAd", "Eden")
+
+    (item,) = translator(model, tmp_path).translate("سافر الوزير لبغداد أمس.").sentences
+    assert item.method == "rebuilt"
+    assert item.translation == "sAfr Alwzyr to Baghdad >ms."

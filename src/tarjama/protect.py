@@ -29,6 +29,11 @@ from .glossary import Glossary, NameMatch
 Translate = Callable[[Sequence[str]], list[str]]
 
 _MARK = re.compile('["“”«»„‟]')
+# English for the one-letter prefixes Arabic attaches to a name, for rebuilt sentences
+PREFIX_ENGLISH = {
+    "": "", "و": "and", "ف": "so", "ب": "in", "ل": "to", "ك": "like",
+    "وب": "and in", "ول": "and to", "وك": "and like", "فب": "so in", "فل": "so to",
+}  # fmt: skip
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LATIN_PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%"})
 _NO_SPACE_BEFORE = re.compile(r"^[.,;:!?%)\]]")  # "](target)" too
@@ -247,6 +252,11 @@ def plan(sentence: Sentence, names: list[NameMatch]) -> list[Piece]:
         if q.closes:
             cuts.append((q.end - 1, q.end, Piece("close")))
     for n in names:
+        # a prefix attached to the name ("لإيران", "وبغداد") goes with it, said in English
+        prefix = re.search(r"[\u0621-\u064a]*$", sentence.text[: n.start])
+        attached = prefix.group() if prefix else ""
+        if attached in PREFIX_ENGLISH:
+            cuts.append((n.start - len(attached), n.start, Piece("fixed", PREFIX_ENGLISH[attached])))
         cuts.append((n.start, n.end, Piece("name", n.entry.english)))
     for start, end in sentence.markup:
         cuts.append((start, end, Piece("fixed", sentence.text[start:end])))
