@@ -59,8 +59,6 @@ ROOT = HERE.parent
 DATA = ROOT.parent / "shared" / "data" / "ant-news-sample" / "txt"
 SYSTEMS = ("naive", "easynmt", "tarjama-transformers", "tarjama-ct2")
 EASYNMT_BATCH = 16
-# the tarjama settings measured: the best found on a 2-core CPU (see the README)
-TARJAMA_BATCHING = {"batching_batch_tokens": 8192, "batching_max_sentences": 64}
 
 
 # ---------------------------------------------------------------- worker processes
@@ -101,36 +99,27 @@ class _ForcedLengthCT2:
 class _Worker:
     """One system, loaded once; ``translate`` returns the target tokens produced."""
 
-    def __init__(self, system: str, model: str, beams: int, tokens: int, cache_dir: str) -> None:
-        self.system, self.beams, self.tokens = system, beams, tokens
+    def __init__(self, system: str, args: argparse.Namespace) -> None:
+        self.system, self.beams, self.tokens = system, args.beams[0], args.target_tokens
+        model = str(args.model)
         started = time.perf_counter()
-        if system in ("naive", "easynmt"):
+        if system != "tarjama-ct2":
             import torch
+
+            torch.set_num_threads(args.threads)
+        if system in ("naive", "easynmt"):
             import transformers
 
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(model)
             self.model = transformers.AutoModelForSeq2SeqLM.from_pretrained(model, dtype=torch.float32).eval()
             self.model.generation_config.forced_eos_token_id = None
         else:
-            from tarjama import Translator
-
-            backend = "transformers" if system == "tarjama-transformers" else "ct2"
-            self.translator = Translator(
-                model_name=model,
-                model_backend=backend,
-                model_device="cpu",
-                model_dtype="float32",
-                model_compute_type="int8",
-                decoding_beams=beams,
-                cache_enabled=False,
-                cache_dir=cache_dir,
-                **TARJAMA_BATCHING,
-            )
-            if backend == "transformers":
+            self.translator = _tarjama(system, model, self.beams, args)
+            if system == "tarjama-transformers":
                 self.counter = _count_generated(self.translator.backend.model)
-                _force_length_transformers(self.translator.backend.model, tokens)
+                _force_length_transformers(self.translator.backend.model, self.tokens)
             else:
-                self.proxy = _ForcedLengthCT2(self.translator.backend.translator, tokens)
+                self.proxy = _ForcedLengthCT2(self.translator.backend.translator, self.tokens)
                 self.translator.backend.translator = self.proxy
         self.load_seconds = time.perf_counter() - started
         if system == "tarjama-ct2":
@@ -179,6 +168,26 @@ class _Worker:
         return self.proxy.produced - before
 
 
+def _tarjama(system: str, model: str, beams: int, args: argparse.Namespace) -> Any:
+    """A tarjama Translator as a user would make one, with the benchmark's threads."""
+    from tarjama import Translator
+    from tarjama.backends import load_backend
+
+    settings = {"name": model, "device": "cpu", "beams": beams, "cache_dir": str(args.cache_dir)}
+    if system == "tarjama-ct2":
+        backend = load_backend("ct2", **settings, compute_type="int8", inter_threads=1, intra_threads=args.threads)
+    else:
+        backend = load_backend("transformers", **settings, dtype="float32")
+    return Translator(
+        backend=backend,
+        decoding_beams=beams,
+        cache_enabled=args.cache_run is not None,
+        cache_dir=str(args.cache_dir),
+        batching_batch_tokens=args.batch_tokens,
+        batching_max_sentences=args.max_sentences,
+    )
+
+
 def _count_generated(model: Any) -> list[int]:
     """Wrap ``model.generate`` to count the tokens it generates; returns the counter."""
     counter = [0]
@@ -195,7 +204,7 @@ def _count_generated(model: Any) -> list[int]:
 
 def worker_main(args: argparse.Namespace) -> None:
     """Serve slices over stdin/stdout: one JSON object a line each way."""
-    worker = _Worker(args.worker, str(args.model), args.beams[0], args.target_tokens, str(args.cache_dir))
+    worker = _Worker(args.worker, args)
     _reply({"ready": True, "load_seconds": worker.load_seconds, "threads": worker.threads})
     for line in sys.stdin:
         request = json.loads(line)
@@ -209,22 +218,14 @@ def worker_main(args: argparse.Namespace) -> None:
 
 def cache_run_main(args: argparse.Namespace) -> None:
     """Translate a folder once with the cache on (tarjama-ct2, greedy); print the manifest totals."""
-    from tarjama import Translator
-
     started = time.perf_counter()
-    translator = Translator(
-        model_name=str(args.model),
-        model_backend="ct2",
-        model_device="cpu",
-        model_compute_type="int8",
-        decoding_beams=1,
-        cache_dir=str(args.cache_dir),
-        **TARJAMA_BATCHING,
-    )
+    translator = _tarjama("tarjama-ct2", str(args.model), 1, args)
     proxy = _ForcedLengthCT2(translator.backend.translator, args.target_tokens)
     translator.backend.translator = proxy
     loaded = time.perf_counter()
-    report = translator.translate_folder([args.cache_run], Path(args.cache_dir) / "out", encoding=None)
+    # a fresh output folder each run: what is measured is the cache, not a resumed run
+    out = Path(tempfile.mkdtemp(prefix="out-", dir=args.cache_dir))
+    report = translator.translate_folder([args.cache_run], out)
     _reply(
         {
             "load_seconds": loaded - started,
@@ -306,6 +307,7 @@ class _Process:
         command = [
             sys.executable, str(Path(__file__).resolve()), "--worker", system, "--beams", str(beams),
             "--model", str(args.model), "--target-tokens", str(args.target_tokens), "--cache-dir", str(args.cache_dir),
+            *_tuning(args),
         ]  # fmt: skip
         self.system, self.beams = system, beams
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -390,7 +392,7 @@ def measure_cache(files: list[Path], converted: str, args: argparse.Namespace) -
         for _ in range(2):
             command = [
                 sys.executable, str(Path(__file__).resolve()), "--cache-run", str(folder), "--model", converted,
-                "--target-tokens", str(args.target_tokens), "--cache-dir", str(work / "cache"),
+                "--target-tokens", str(args.target_tokens), "--cache-dir", str(work / "cache"), *_tuning(args),
             ]  # fmt: skip
             started = time.perf_counter()
             done = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -409,6 +411,13 @@ def measure_cache(files: list[Path], converted: str, args: argparse.Namespace) -
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _tuning(args: argparse.Namespace) -> list[str]:
+    return [
+        *("--threads", str(args.threads)),
+        *("--batch-tokens", str(args.batch_tokens), "--max-sentences", str(args.max_sentences)),
+    ]
+
+
 def table(results: list[dict[str, Any]]) -> str:
     head = "| system | beams | sentences/s | target tokens/s | peak RSS (MB) | × naive | × EasyNMT |"
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|"]
@@ -421,6 +430,10 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def environment() -> dict[str, Any]:
     import ctranslate2
     import torch
@@ -429,7 +442,7 @@ def environment() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpus": _cores(),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
         "ctranslate2": ctranslate2.__version__,
@@ -445,6 +458,9 @@ def main() -> None:
     parser.add_argument("--target-tokens", type=int, default=32, help="tokens every system generates per sentence")
     parser.add_argument("--beams", type=int, nargs="+", default=[1, 4], help="beam sizes to measure")
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument("--threads", type=int, default=_cores(), help="threads per system (default: all cores)")
+    parser.add_argument("--batch-tokens", type=int, default=4096, help="tarjama's padded tokens per batch")
+    parser.add_argument("--max-sentences", type=int, default=32, help="tarjama's sentences per batch")
     parser.add_argument("--slices", type=int, default=4, help="the sentences go round the systems in this many parts")
     parser.add_argument("--quick", action="store_true", help="32 sentences, 8 target tokens, 2 slices")
     parser.add_argument("--no-cache-run", action="store_true", help="skip the cached-rerun measurement")
@@ -477,6 +493,8 @@ def main() -> None:
         "command": " ".join(["python", "scripts/bench.py", *sys.argv[1:]]),
         "model": "opus-mt-ar-en architecture, random weights (scripts/make_tiny_model.py --full-size)",
         "target_tokens_per_sentence": args.target_tokens,
+        "threads_per_system": args.threads,
+        "tarjama_batching": {"batch_tokens": args.batch_tokens, "max_sentences": args.max_sentences},
         "data": info,
         "environment": env,
         "results": results,

@@ -90,7 +90,7 @@ def test_cli_no_cache_flag(tmp_path: Path) -> None:
     fake = ["--backend", "fake", "--model", "fake-model", "-q", "--cache-dir", str(tmp_path / "cache")]
     assert main(["translate", str(SEED), "-o", str(tmp_path / "out"), *fake, "--no-cache"]) == 0
     assert not (tmp_path / "cache").exists()
-    assert main(["translate", str(SEED), "-o", str(tmp_path / "out"), *fake]) == 0
+    assert main(["translate", str(SEED), "-o", str(tmp_path / "out2"), *fake]) == 0  # not a resumed run
     assert (tmp_path / "cache" / CACHE_FILE).is_file()
 
 

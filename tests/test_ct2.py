@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,17 @@ CONFIDENT = [
     "نعم.",
     "زوروا الموقع https://www.example.com للمزيد.",
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """The reference runs on one thread: when other work holds a core of a small machine,
+    PyTorch's OpenMP threads wait on each other and a 0.2 s batch takes 3 s or more."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +142,12 @@ def test_convert_command_makes_a_model_folder_for_translate(tiny_model: Path, ct
     english = (out / SEED.name.replace(".txt", ".en.txt")).read_text(encoding="utf-8")
     first = SEED.read_text(encoding="utf-8").splitlines()[0]
     assert english.splitlines()[0] == ct2.translate_batch([first])[0].text
+
+
+def test_convert_of_a_missing_model_exits_2_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["convert", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")]) == 2
+    assert "cannot load a model from the folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_bare_ctranslate2_folder_is_refused(tmp_path: Path) -> None:

@@ -34,6 +34,10 @@ COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32
 CONVERSION_FILE = "tarjama-conversion.json"
 # beyond a few threads per batch, more batches in parallel use extra cores better
 MAX_INTRA_THREADS = 4
+# on the CPU, sub-batches of 32 sentences and 64 hypotheses (sentences x beams) decode as
+# fast as larger ones (measured on 2 cores), and the attention keys and values that larger
+# ones keep cost hundreds of MB more
+CPU_SENTENCES, CPU_HYPOTHESES = 32, 64
 
 
 @dataclass(frozen=True)
@@ -95,27 +99,44 @@ def default_threads() -> tuple[int, int]:
     return max(1, cores // intra), intra
 
 
-def _source_identity(name: str, revision: str | None) -> tuple[str, str | None, dict[str, Any]]:
-    """Where to load the model from, its revision (the commit for hub models), and its
-    config: the transformers config, read offline from the hub cache when it is there."""
+def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
+    """Where to load the model from, and its revision: for a hub model the commit that
+    ``revision`` (default ``main``) points to, read offline from the hub cache when it is
+    there; for a folder, ``local:`` and the fingerprint of its files."""
+    local = Path(name).expanduser()
+    if local.is_dir():
+        return str(local), f"local:{folder_fingerprint(local)}"
+    if name.startswith((".", "/", "~")):
+        raise model_unavailable(name, "no such folder")
+    from huggingface_hub import hf_hub_download
+
+    try:
+        config = Path(hf_hub_download(name, "config.json", revision=revision))
+    except Exception as error:  # the hub client's errors differ by version and cause
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise model_unavailable(name, reason) from None
+    return name, config.parent.name  # .../snapshots/<commit>/config.json
+
+
+def _load_tokenizer(folder: Path) -> Any:
+    """The model's own tokenizer: the class its ``tokenizer_config.json`` names, which is
+    what ``AutoTokenizer`` picks. It is loaded by that class directly because
+    ``AutoTokenizer`` reads the model config through modules that import torch (about
+    190 MB resident), which CTranslate2 does not need."""
     import transformers
 
-    local = Path(name).expanduser()
-    if not local.is_dir() and name.startswith((".", "/", "~")):
-        raise model_unavailable(name, "no such folder")
-    source = str(local) if local.is_dir() else name
     try:
-        config = transformers.AutoConfig.from_pretrained(source, revision=revision)
-    except (OSError, ValueError) as error:
-        raise model_unavailable(name, str(error).strip().splitlines()[0] if str(error).strip() else "") from None
-    commit = getattr(config, "_commit_hash", None)
-    resolved = revision or commit
-    if local.is_dir():
-        resolved = f"local:{folder_fingerprint(local)}"
-    return source, resolved, config.to_dict()
+        named = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8")).get("tokenizer_class")
+    except (OSError, ValueError):
+        named = None
+    tokenizer_class = getattr(transformers, named, None) if isinstance(named, str) else None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+        return (tokenizer_class or transformers.AutoTokenizer).from_pretrained(str(folder))
 
 
 def _forced_eos(source: str, revision: str | None, config: dict[str, Any]) -> int | None:
+    """The end token the model's generation config forces at the last position, if any."""
     import transformers
 
     try:
@@ -131,6 +152,7 @@ def convert_model(
     out_dir: str | os.PathLike[str],
     quantization: str = "int8",
     revision: str | None = None,
+    keep_existing: bool = False,
 ) -> Path:
     """Convert a MarianMT model for CTranslate2 into ``out_dir``, with its tokenizer.
 
@@ -140,6 +162,8 @@ def convert_model(
         quantization: ``int8``, ``int8_float16``, ``float16``, ``bfloat16`` or ``float32``
             (the weights' storage; the compute type can still be chosen when loading).
         revision: hub revision.
+        keep_existing: if another process finished the same conversion into ``out_dir``
+            meanwhile, keep that one rather than replacing it.
 
     Returns:
         The folder, usable as ``--model`` with ``--backend ct2``.
@@ -154,7 +178,7 @@ def convert_model(
     import transformers
     from ctranslate2.converters import TransformersConverter
 
-    source, resolved, config = _source_identity(name, revision)
+    source, resolved = _source_identity(name, revision)
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     # convert beside the target, then rename: a conversion is complete or absent
@@ -167,6 +191,7 @@ def convert_model(
                     str(work / "model"), quantization=quantization, force=True
                 )
                 tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=revision)
+                config = transformers.AutoConfig.from_pretrained(source, revision=revision).to_dict()
             except (OSError, ValueError) as error:
                 raise model_unavailable(name, str(error).strip().splitlines()[0]) from None
         tokenizer.save_pretrained(str(work / "model"))
@@ -179,9 +204,13 @@ def convert_model(
             ctranslate2=ctranslate2.__version__,
         )
         (work / "model" / CONVERSION_FILE).write_text(json.dumps(asdict(conversion), indent=1), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(work / "model", out)
+        try:
+            if out.exists() and not keep_existing:
+                shutil.rmtree(out)
+            os.replace(work / "model", out)
+        except OSError:
+            if not (keep_existing and (out / CONVERSION_FILE).is_file()):
+                raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     logger.info("converted %s (%s) to %s", name, quantization, out)
@@ -238,7 +267,7 @@ class CTranslate2Backend(Backend):
     ) -> None:
         ctranslate2 = _import_ctranslate2()
         try:
-            import transformers
+            import transformers  # noqa: F401  (the tokenizer's library)
         except ImportError as error:
             raise MissingExtraError(error.name or "transformers", "transformers") from error
 
@@ -263,7 +292,7 @@ class CTranslate2Backend(Backend):
                 logger.info(
                     "converting %s for CTranslate2 (%s), once, into %s", name, self.compute_type, self.converted
                 )
-                convert_model(name, self.converted, self.compute_type, revision)
+                convert_model(name, self.converted, self.compute_type, revision, keep_existing=True)
         self.conversion = Conversion(**json.loads((self.converted / CONVERSION_FILE).read_text(encoding="utf-8")))
         self.model_name = self.conversion.model
         self.revision = self.conversion.revision
@@ -276,9 +305,7 @@ class CTranslate2Backend(Backend):
             self.inter_threads, self.intra_threads = inter_threads or auto_inter, intra_threads or auto_intra
         else:
             self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or 1
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
-            self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.converted))
+        self.tokenizer = _load_tokenizer(self.converted)
         try:
             self.translator = ctranslate2.Translator(
                 str(self.converted),
@@ -319,8 +346,7 @@ class CTranslate2Backend(Backend):
             max_decoding_length=max(1, limit),
             max_input_length=0,
             return_end_token=True,
-            # with several workers, each takes a share of the batch
-            max_batch_size=-(-len(tokens) // self.inter_threads) if self.inter_threads > 1 else 0,
+            max_batch_size=self._sub_batch(len(tokens)),
         )
         end = self.tokenizer.eos_token
         hypotheses = []
@@ -331,6 +357,14 @@ class CTranslate2Backend(Backend):
             text = str(self.tokenizer.decode(ids_out, skip_special_tokens=True))
             hypotheses.append(Hypothesis(text.strip(), truncated=not ended))
         return hypotheses
+
+    def _sub_batch(self, sentences: int) -> int:
+        """CTranslate2's ``max_batch_size``: with several workers each takes a share of
+        the batch; on the CPU shares stay within ``CPU_SENTENCES`` and ``CPU_HYPOTHESES``."""
+        size = -(-sentences // self.inter_threads)
+        if self.device == "cpu":
+            size = min(size, CPU_SENTENCES, max(1, CPU_HYPOTHESES // self.beams))
+        return 0 if size >= sentences else size
 
     def with_options(self, **decoding: Any) -> CTranslate2Backend:
         """The same loaded model with other ``beams`` or ``no_repeat_ngram_size``."""
