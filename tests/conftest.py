@@ -20,6 +20,8 @@ from tarjama.backends import register_backend
 
 from .fakes import FakeBackend, load_script
 
+__all__ = ["load_script"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TINY_MODEL = ROOT / "tests" / "fixtures" / "tiny-translit"

@@ -216,3 +216,24 @@ def test_spans_cover_the_text(text: str) -> None:
         pieces += [text[last : sentence.start], article.source(sentence)]
         last = sentence.end
     assert "".join(pieces) + text[last:] == text
+
+
+def test_boundary_f1_on_ntrex_stays_above_the_bar() -> None:
+    """The measured result of scripts/eval_segmentation.py (tarjama's row), kept as a
+    regression guard: F1 >= 0.97 on NTREX-128's gold sentence boundaries."""
+    from .conftest import load_script, shared_data
+
+    evaluation = load_script("eval_segmentation")
+    segmenter = Segmenter()
+    gold_total = predicted_total = correct = 0
+    for _, paragraphs in evaluation.ntrex_articles(shared_data("ntrex128")):
+        for sentences in paragraphs:
+            text = " ".join(sentences)
+            gold = evaluation.starts(text, sentences)
+            predicted = evaluation.starts(text, [text[s:e] for s, e in segmenter.split_line(text)])
+            gold_total, predicted_total, correct = (
+                gold_total + len(gold),
+                predicted_total + len(predicted),
+                correct + len(gold & predicted),
+            )
+    assert evaluation.score(gold_total, predicted_total, correct)["f1"] >= 0.97
