@@ -61,9 +61,11 @@ def test_article_translation_keeps_layout(translator: Translator) -> None:
     for item in result.sentences:
         assert original[item.sentence.start : item.sentence.end] == item.source
         assert result.text[item.target_span[0] : item.target_span[1]] == item.translation
-    # the model transliterates; most of each sentence must come out right
-    mean = sum(similarity(s.translation, transliterate(s.sentence.text)) for s in result.sentences) / 17
-    assert mean > 0.9
+    # the model transliterates; most of each sentence must come out right (sentences with
+    # glossary names are left out: their names are in English, not transliterated)
+    plain = [s for s in result.sentences if not s.names]
+    assert len(plain) >= 5
+    assert sum(similarity(s.translation, transliterate(s.sentence.text)) for s in plain) / len(plain) > 0.9
 
 
 def test_cli_on_the_seed_and_real_articles(tiny_model: Path, tmp_path: Path) -> None:
