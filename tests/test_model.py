@@ -61,11 +61,13 @@ def test_article_translation_keeps_layout(translator: Translator) -> None:
     for item in result.sentences:
         assert original[item.sentence.start : item.sentence.end] == item.source
         assert result.text[item.target_span[0] : item.target_span[1]] == item.translation
-    # the model transliterates; most of each sentence must come out right (sentences with
-    # glossary names are left out: their names are in English, not transliterated)
-    plain = [s for s in result.sentences if not s.names]
-    assert len(plain) >= 5
-    assert sum(similarity(s.translation, transliterate(s.sentence.text)) for s in plain) / len(plain) > 0.9
+    # the model transliterates; most of each sentence must come out right (with the names
+    # glossary off: with it, names come out in English, not transliterated)
+    plain = Translator(
+        model_name=translator.settings.model.name, model_device="cpu", decoding_beams=1, quality_names=False
+    )
+    items = plain.translate(original).sentences
+    assert sum(similarity(s.translation, transliterate(s.sentence.text)) for s in items) / len(items) > 0.9
 
 
 def test_cli_on_the_seed_and_real_articles(tiny_model: Path, tmp_path: Path) -> None:
