@@ -9,10 +9,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# the translation cache and converted models of a test run stay out of the user's cache
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tarjama-tests-")
 
 import pytest
 
