@@ -6,6 +6,7 @@ Everything else (batching, ordering, de-duplication, progress) is shared code in
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -45,9 +46,13 @@ class Backend(ABC):
 
     def with_options(self, **decoding: Any) -> Backend:
         """The same loaded model with other decoding settings (``beams``,
-        ``no_repeat_ngram_size``), for a second, safer pass. Backends that cannot
-        change their decoding return themselves."""
-        return self
+        ``no_repeat_ngram_size``), for a second, safer pass: a shallow copy (sharing the
+        model) with each setting the backend has replaced; the others are ignored."""
+        view = copy.copy(self)
+        for name, value in decoding.items():
+            if hasattr(view, name):
+                setattr(view, name, value)
+        return view
 
     def describe(self) -> dict[str, Any]:
         """How this backend translates, for the manifest: model, revision, device, ..."""

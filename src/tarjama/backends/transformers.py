@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import socket
@@ -155,12 +154,6 @@ class TransformersBackend(Backend):
             Hypothesis(text.strip(), truncated=not eos_ids.intersection(row.tolist()))
             for text, row in zip(texts, output, strict=True)
         ]
-
-    def with_options(self, **decoding: Any) -> TransformersBackend:
-        view = copy.copy(self)  # shares the loaded model and tokenizer
-        view.beams = decoding.get("beams", self.beams)
-        view.no_repeat_ngram_size = decoding.get("no_repeat_ngram_size", self.no_repeat_ngram_size)
-        return view
 
     def describe(self) -> dict[str, Any]:
         return {
