@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# the [engine] settings that only the Ray engine reads
+RAY_OPTIONS = ("engine_ray_address", "engine_workers", "engine_gpus_per_worker")
 # tarjama.backends.ct2.COMPUTE_TYPES, repeated so that --help imports no backend
 COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
 
@@ -38,6 +40,10 @@ def _translate_parser(commands: Any) -> None:
     p.add_argument("--encoding", help="decode inputs with this encoding instead of detecting it")
     p.add_argument("--jsonl-field", default="text", metavar="FIELD", help="JSON Lines field holding the text")
     p.add_argument("--force", action="store_true", help="translate again the files an earlier run finished")
+    p.add_argument("--engine", dest="engine_name", choices=["local", "ray"], help="translate here or on Ray actors")
+    p.add_argument("--ray-address", dest="engine_ray_address", metavar="ADDR", help="Ray cluster (default: start one)")
+    p.add_argument("--workers", dest="engine_workers", type=int, metavar="N", help="Ray actors, one model each")
+    p.add_argument("--gpus-per-worker", dest="engine_gpus_per_worker", type=float, metavar="F", help="GPUs per actor")
     p.add_argument(
         "--glossary",
         dest="quality_glossary",
@@ -130,8 +136,13 @@ def _translate(args: argparse.Namespace) -> int:
     _quiet_libraries()
     settings = Settings.load(args.config) if args.config else Settings()
     overrides = {
-        k: v for k, v in vars(args).items() if k.startswith(("model_", "decoding_", "batching_", "cache_", "quality_"))
+        k: v
+        for k, v in vars(args).items()
+        if k.startswith(("model_", "decoding_", "batching_", "cache_", "quality_", "engine_"))
     }
+    ray_flags = [f"--{k[7:].replace('_', '-')}" for k in RAY_OPTIONS if overrides[k] is not None]
+    if ray_flags and (args.engine_name or settings.engine.name) != "ray":
+        raise ConfigError(f"{ray_flags[0]} is an option of --engine ray")
     translator = Translator(settings, **overrides)
     if stdin:
         from .read import decode

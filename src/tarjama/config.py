@@ -80,6 +80,18 @@ class QualitySettings:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    # where folder runs translate: local (this process) or ray (a pool of Ray actors) (--engine)
+    name: str = "local"
+    # the Ray cluster to join ("auto", "ray://HEAD:10001"); None starts a local Ray instance (--ray-address)
+    ray_address: str | None = None
+    # Ray actors, each holding one model; None: one per GPU (with gpus_per_worker), else per CPU (--workers)
+    workers: int | None = None
+    # GPUs per Ray actor, fractions share a GPU; None: CPU actors (--gpus-per-worker)
+    gpus_per_worker: float | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of a translation run, by section."""
 
@@ -89,6 +101,7 @@ class Settings:
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     quality: QualitySettings = field(default_factory=QualitySettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     @classmethod
     def load(cls, path: str | Path) -> Settings:

@@ -29,6 +29,7 @@ from .write import write_article, write_json, write_records
 
 if TYPE_CHECKING:
     from .document import Article
+    from .engines import Engine
     from .translator import ArticleTranslation, Progress, Translator
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,13 @@ class FolderRun:
         jsonl_field: str = "text",
         force: bool = False,
         on_progress: Callable[[Progress], None] | None = None,
+        engine: Engine | None = None,
     ) -> None:
         from .translator import Progress
 
         self.translator = translator
+        # translates the articles, in order: the translator itself, or a pool of workers (tarjama.engines)
+        self.engine: Engine = engine or translator
         self.files = files
         self.out = out
         self.encoding = encoding
@@ -103,7 +107,7 @@ class FolderRun:
             stale.unlink(missing_ok=True)
         previous = {} if self.force else self._previous_entries()
         try:
-            for result in self.translator.translate_articles(self._articles(previous), on_batch=self._batch_done):
+            for result in self.engine.translate_articles(self._articles(previous), on_batch=self._batch_done):
                 pending = self.pending[str(result.article.meta["file"])]
                 pending.results.append(result)
                 if len(pending.results) == pending.articles:
@@ -227,8 +231,11 @@ class FolderRun:
         entries = list(self.entries.values())
         done = [e for e in entries if e["status"] == "done"]
         sentences = sum(e["sentences"] for e in done if not e.get("resumed"))
+        # the work done elsewhere (the Ray engine): the pool, and what its workers ran on
+        elsewhere = {} if self.engine is self.translator else {"engine": self.engine.describe()}
         return {
             **self.translator.describe(),
+            **elsewhere,
             "fingerprint": self.fingerprint,
             "files": [self.entries[str(f.name)] for f in self.files if str(f.name) in self.entries],
             "totals": {

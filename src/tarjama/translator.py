@@ -18,6 +18,7 @@ from .batch import prefetch, translate_pooled
 from .cache import open_translation_cache
 from .config import Settings
 from .document import Article, Sentence
+from .engines import Engine, open_engine
 from .folder import FolderRun, RunReport
 from .glossary import load_glossary
 from .protect import NameAlignment, Protected, Protector, QuoteAlignment
@@ -188,15 +189,8 @@ class Translator:
         """
         if not isinstance(articles, Sequence):
             articles = prefetch(articles, ahead=max(1, self.settings.batching.window_sentences // 4))
-        window: list[Article] = []
-        size = 0
-        for article in articles:
-            window.append(article)
-            size += sum(len(s.units) for s in article.sentences)
-            if size >= self.settings.batching.window_sentences:
-                yield from self._translate_window(window, on_batch)
-                window, size = [], 0
-        yield from self._translate_window(window, on_batch)
+        for window in article_windows(articles, self.settings.batching.window_sentences):
+            yield from self._translate_window(window, on_batch)
 
     def _translate_window(
         self, articles: list[Article], on_batch: Callable[[int], None] | None
@@ -281,6 +275,7 @@ class Translator:
         jsonl_field: str = "text",
         force: bool = False,
         on_progress: Callable[[Progress], None] | None = None,
+        engine: str | Engine | None = None,
     ) -> RunReport:
         """Translate files and folders into ``out_dir`` (see the README for the layout).
 
@@ -296,17 +291,30 @@ class Translator:
             jsonl_field: the field of JSON Lines records that holds the text.
             force: translate again files an earlier run finished.
             on_progress: called with a ``Progress`` as the run advances.
+            engine: where the articles are translated: ``"local"`` (this process) or
+                ``"ray"`` (a pool of Ray actors, each with a translator built from these
+                settings; see ``tarjama.engines.ray``), or an engine object. Default: the
+                ``[engine] name`` setting. The outputs are the same whichever runs.
 
         Returns:
             The run's report: the manifest and the failed files with their reasons.
 
         Raises:
             InputError: an input does not exist, or two inputs collide (before any work).
+            ConfigError: the engine is unknown.
+            MissingExtraError: ``"ray"`` without Ray installed (``pip install 'tarjama[ray]'``).
         """
         out = Path(out_dir)
         files = find_inputs(list(inputs), exclude=out)
         run = FolderRun(
-            self, files, out, encoding=encoding, jsonl_field=jsonl_field, force=force, on_progress=on_progress
+            self,
+            files,
+            out,
+            encoding=encoding,
+            jsonl_field=jsonl_field,
+            force=force,
+            on_progress=on_progress,
+            engine=open_engine(self, engine),
         )
         return run.run()
 
@@ -315,7 +323,8 @@ class Translator:
         backend settings, segmenter, tarjama version and the glossaries' contents. A
         folder run redoes the files of an earlier run whose fingerprint differs."""
         described = {k: v for k, v in self.describe().items() if k not in ("threads", "settings")}
-        settings = {k: v for k, v in self.settings.to_dict().items() if k not in ("batching", "cache")}
+        # how and where the work is done does not change the translations
+        settings = {k: v for k, v in self.settings.to_dict().items() if k not in ("batching", "cache", "engine")}
         glossaries = [
             hashlib.sha256(Path(p).read_bytes()).hexdigest()
             for p in self.settings.quality.glossary
@@ -323,6 +332,30 @@ class Translator:
         ]
         blob = json.dumps([described, settings, glossaries], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def article_windows(articles: Iterable[Article], window_sentences: int) -> Iterator[list[Article]]:
+    """Articles grouped into the windows whose sentences are pooled and translated
+    together: a window closes once it holds ``window_sentences`` sentences (counted in
+    model units). Every engine windows the same way, so batches, and outputs, are the
+    same whichever engine runs.
+
+    Example:
+        >>> from tarjama.segment import Segmenter
+        >>> articles = [Segmenter().segment(t) for t in ["نعم. لا.", "نعم.", "لا."]]
+        >>> [len(w) for w in article_windows(articles, 2)]
+        [1, 2]
+    """
+    window: list[Article] = []
+    size = 0
+    for article in articles:
+        window.append(article)
+        size += sum(len(s.units) for s in article.sentences)
+        if size >= window_sentences:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window
 
 
 def _joined(parts: list[Hypothesis]) -> tuple[str, bool]:
