@@ -21,10 +21,12 @@ RAY_OPTIONS = ("engine_ray_address", "engine_workers", "engine_gpus_per_worker")
 COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
 
 
-def _translate_parser(commands: Any) -> None:
-    p = commands.add_parser("translate", help="translate files and folders of Arabic articles")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders (*.txt, *.md); - reads standard input")
-    p.add_argument("-o", "--output", type=Path, help="output folder (not needed with -)")
+# arguments named section_key become settings overrides (tarjama.config.Settings.with_overrides)
+SETTING_SECTIONS = ("model_", "decoding_", "batching_", "cache_", "quality_", "engine_")
+
+
+def _model_options(p: argparse.ArgumentParser) -> None:
+    """The options that choose and run the model, shared by the commands that translate."""
     p.add_argument("--config", type=Path, help="TOML settings file (see configs/default.toml)")
     p.add_argument("--model", dest="model_name", metavar="ID|DIR", help="hub id or local model folder")
     p.add_argument("--revision", dest="model_revision", help="hub revision of the model")
@@ -37,6 +39,17 @@ def _translate_parser(commands: Any) -> None:
     p.add_argument("--beams", dest="decoding_beams", type=int, help="beam size (1: greedy)")
     p.add_argument("--batch-tokens", dest="batching_batch_tokens", type=int, help="padded tokens per batch")
     p.add_argument("--max-sentences", dest="batching_max_sentences", type=int, help="sentences per batch")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: v for k, v in vars(args).items() if k.startswith(SETTING_SECTIONS)}
+
+
+def _translate_parser(commands: Any) -> None:
+    p = commands.add_parser("translate", help="translate files and folders of Arabic articles")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders (*.txt, *.md); - reads standard input")
+    p.add_argument("-o", "--output", type=Path, help="output folder (not needed with -)")
+    _model_options(p)
     p.add_argument("--encoding", help="decode inputs with this encoding instead of detecting it")
     p.add_argument("--jsonl-field", default="text", metavar="FIELD", help="JSON Lines field holding the text")
     p.add_argument("--force", action="store_true", help="translate again the files an earlier run finished")
@@ -135,11 +148,7 @@ def _translate(args: argparse.Namespace) -> int:
         raise ConfigError("translate needs -o OUTDIR (or - to read standard input)")
     _quiet_libraries()
     settings = Settings.load(args.config) if args.config else Settings()
-    overrides = {
-        k: v
-        for k, v in vars(args).items()
-        if k.startswith(("model_", "decoding_", "batching_", "cache_", "quality_", "engine_"))
-    }
+    overrides = _overrides(args)
     ray_flags = [f"--{k[7:].replace('_', '-')}" for k in RAY_OPTIONS if overrides[k] is not None]
     if ray_flags and (args.engine_name or settings.engine.name) != "ray":
         raise ConfigError(f"{ray_flags[0]} is an option of --engine ray")
@@ -273,16 +282,7 @@ def _evaluate_parsers(commands: Any) -> None:
     p.add_argument("--documents", type=int, metavar="N", help="only the first N documents")
     p.add_argument("--no-plot", dest="plot", action="store_false", help="do not draw scores.png")
     _bootstrap_option(p)
-    p.add_argument("--config", type=Path, help="TOML settings file (see configs/default.toml)")
-    p.add_argument("--model", dest="model_name", metavar="ID|DIR", help="hub id or local model folder")
-    p.add_argument("--revision", dest="model_revision", help="hub revision of the model")
-    p.add_argument("--backend", dest="model_backend", help="translation backend (default: transformers)")
-    p.add_argument("--device", dest="model_device", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--dtype", dest="model_dtype", choices=["auto", "float32", "float16", "bfloat16"])
-    p.add_argument("--beams", dest="decoding_beams", type=int, help="beam size (1: greedy)")
-    p.add_argument("--batch-tokens", dest="batching_batch_tokens", type=int, help="padded tokens per batch")
-    p.add_argument("--max-sentences", dest="batching_max_sentences", type=int, help="sentences per batch")
-    p.add_argument("--no-cache", dest="cache_enabled", action="store_const", const=False, help="no translation cache")
+    _model_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -330,7 +330,7 @@ def _evaluate_set(args: argparse.Namespace) -> int:
     out = args.output or Path(f"{args.directory.resolve().name}-eval")
     _quiet_libraries()
     settings = Settings.load(args.config) if args.config else Settings()
-    overrides = {k: v for k, v in vars(args).items() if k.startswith(("model_", "decoding_", "batching_", "cache_"))}
+    overrides = _overrides(args)
     translator = Translator(settings, **overrides)
     with _ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
         result = evaluate_set(
