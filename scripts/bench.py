@@ -224,6 +224,7 @@ def cache_run_main(args: argparse.Namespace) -> None:
     translator.backend.translator = proxy
     loaded = time.perf_counter()
     # a fresh output folder each run: what is measured is the cache, not a resumed run
+    Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
     out = Path(tempfile.mkdtemp(prefix="out-", dir=args.cache_dir))
     report = translator.translate_folder([args.cache_run], out)
     _reply(
@@ -485,10 +486,7 @@ def main() -> None:
     what = f"{info['sentences']} sentences from {info['files']} articles, {args.target_tokens} tokens out each"
     print(what, file=sys.stderr)
     started = time.perf_counter()
-    env = environment()
-    results = [r for beams in args.beams for r in measure(units, beams, args)]
-    cache = None if args.no_cache_run else measure_cache(files, converted, args)
-    env["load_average_after"] = os.getloadavg()
+    results: list[dict[str, Any]] = []
     report = {
         "command": " ".join(["python", "scripts/bench.py", *sys.argv[1:]]),
         "model": "opus-mt-ar-en architecture, random weights (scripts/make_tiny_model.py --full-size)",
@@ -496,13 +494,23 @@ def main() -> None:
         "threads_per_system": args.threads,
         "tarjama_batching": {"batch_tokens": args.batch_tokens, "max_sentences": args.max_sentences},
         "data": info,
-        "environment": env,
+        "environment": environment(),
         "results": results,
-        "cache_rerun": cache,
-        "wall_seconds": round(time.perf_counter() - started, 1),
+        "cache_rerun": None,
     }
     out = args.json or args.cache_dir / "results.json"
-    out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    def save() -> None:  # after every phase, so a failure later keeps what was measured
+        report["environment"]["load_average_after"] = os.getloadavg()
+        report["wall_seconds"] = round(time.perf_counter() - started, 1)
+        out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    for beams in args.beams:
+        results += measure(units, beams, args)
+        save()
+    cache = None if args.no_cache_run else measure_cache(files, converted, args)
+    report["cache_rerun"] = cache
+    save()
     print(table(results))
     if cache:
         first, second = cache["first"], cache["second"]

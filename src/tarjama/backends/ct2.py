@@ -11,7 +11,6 @@ backend, so both give the same translations up to floating-point differences.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -365,13 +364,6 @@ class CTranslate2Backend(Backend):
         if self.device == "cpu":
             size = min(size, CPU_SENTENCES, max(1, CPU_HYPOTHESES // self.beams))
         return 0 if size >= sentences else size
-
-    def with_options(self, **decoding: Any) -> CTranslate2Backend:
-        """The same loaded model with other ``beams`` or ``no_repeat_ngram_size``."""
-        view = copy.copy(self)  # shares the loaded translator and tokenizer
-        view.beams = decoding.get("beams", self.beams)
-        view.no_repeat_ngram_size = decoding.get("no_repeat_ngram_size", self.no_repeat_ngram_size)
-        return view
 
     def describe(self) -> dict[str, Any]:
         return {
