@@ -62,10 +62,6 @@ class RunReport:
     def ok(self) -> bool:
         return not self.failures
 
-    @property
-    def skipped(self) -> int:
-        return sum(1 for entry in self.manifest["files"] if entry.get("resumed"))
-
 
 class FolderRun:
     """One ``Translator.translate_folder`` call (see the module docstring)."""
