@@ -175,7 +175,9 @@ def _tarjama(system: str, model: str, beams: int, args: argparse.Namespace) -> A
 
     settings = {"name": model, "device": "cpu", "beams": beams, "cache_dir": str(args.cache_dir)}
     if system == "tarjama-ct2":
-        backend = load_backend("ct2", **settings, compute_type="int8", inter_threads=1, intra_threads=args.threads)
+        # all the cores: the backend's own thread defaults; fewer: one worker of that many threads
+        threads = {} if args.threads == _cores() else {"inter_threads": 1, "intra_threads": args.threads}
+        backend = load_backend("ct2", **settings, compute_type="int8", **threads)
     else:
         backend = load_backend("transformers", **settings, dtype="float32")
     return Translator(

@@ -31,11 +31,13 @@ logger = logging.getLogger(__name__)
 
 COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
 CONVERSION_FILE = "tarjama-conversion.json"
-# beyond a few threads per batch, more batches in parallel use extra cores better
-MAX_INTRA_THREADS = 4
+# batches in parallel use cores better than threads within a batch (on 2 cores, two
+# one-thread workers gave 1.5x the tokens/s of one two-thread worker), up to this many
+# workers; beyond that, cores go to threads per batch, up to as many
+MAX_THREADS = 4
 # on the CPU, sub-batches of 32 sentences and 64 hypotheses (sentences x beams) decode as
 # fast as larger ones (measured on 2 cores), and the attention keys and values that larger
-# ones keep cost hundreds of MB more
+# ones keep cost 100-150 MB more
 CPU_SENTENCES, CPU_HYPOTHESES = 32, 64
 
 
@@ -91,10 +93,11 @@ def resolve_compute_type(compute_type: str, device: str) -> str:
 
 
 def default_threads() -> tuple[int, int]:
-    """``(inter_threads, intra_threads)`` for the CPU: up to four threads per batch, and
-    as many batches in parallel as the remaining cores allow (one on a 2-core machine)."""
+    """``(inter_threads, intra_threads)`` for the CPU: ``cores // 4`` threads per worker
+    (at least 1, at most 4) and as many workers as that leaves cores: 2 cores give two
+    one-thread workers, 8 cores 4 x 2, 16 cores 4 x 4, 32 cores 8 x 4."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    intra = max(1, min(cores, MAX_INTRA_THREADS))
+    intra = min(MAX_THREADS, max(1, cores // MAX_THREADS))
     return max(1, cores // intra), intra
 
 
