@@ -129,3 +129,13 @@ def test_real_articles_keep_quotations_and_names(translator: Translator) -> None
     for result in results:
         _check_quotes_and_names(result)
     assert sum(len(item.quotes) for r in results for item in r.sentences) > 10
+
+
+def test_output_cut_at_the_length_cap_is_flagged(tiny_model: Path) -> None:
+    capped = Translator(
+        model_name=str(tiny_model), model_device="cpu", decoding_beams=1, decoding_max_length_ratio=0.2,
+        decoding_max_length_extra=1, quality_names=False, cache_enabled=False,
+    )  # fmt: skip
+    short, long = capped.translate("نعم.\nقال الوزير إن الاجتماع انتهى في العاصمة أمس.").sentences
+    assert "truncated" in long.flags
+    assert "truncated" not in short.flags

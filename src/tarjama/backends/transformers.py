@@ -147,12 +147,13 @@ class TransformersBackend(Backend):
                 max_new_tokens=cap,
                 max_length=None,
             )
-        eos = self.model.generation_config.eos_token_id
-        eos_ids = set(eos if isinstance(eos, list) else [eos])
+        # a row that used every token of the cap was cut short: Marian models force the
+        # end token at the cap, so its presence says nothing
+        pad = self.tokenizer.pad_token_id
+        generated = (output[:, 1:] != pad).sum(dim=1).tolist()
         texts = self.tokenizer.batch_decode(output, skip_special_tokens=True)
         return [
-            Hypothesis(text.strip(), truncated=not eos_ids.intersection(row.tolist()))
-            for text, row in zip(texts, output, strict=True)
+            Hypothesis(text.strip(), truncated=length >= cap) for text, length in zip(texts, generated, strict=True)
         ]
 
     def describe(self) -> dict[str, Any]:
