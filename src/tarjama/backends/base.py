@@ -25,6 +25,14 @@ class Hypothesis:
     truncated: bool = False
 
 
+def output_cap(longest: int, ratio: float, extra: int, limit: int | None) -> int:
+    """The most output tokens for a batch whose longest input has ``longest`` tokens:
+    ``ratio * longest + extra``, never past the model's position ``limit`` (a guard
+    against runaway output, the same for every backend)."""
+    cap = int(ratio * longest + extra)
+    return min(cap, limit) if limit is not None else cap
+
+
 class Backend(ABC):
     """A loaded model that translates batches of sentences."""
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from ..cache import default_cache_dir, folder_fingerprint
 from ..errors import ConfigError, MissingExtraError
-from .base import Backend, Hypothesis
-from .transformers import model_unavailable
+from .base import Backend, Hypothesis, output_cap
+from .transformers import first_line, hub_reachable, model_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +110,17 @@ def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
         return str(local), f"local:{folder_fingerprint(local)}"
     if name.startswith((".", "/", "~")):
         raise model_unavailable(name, "no such folder")
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
 
+    cached = try_to_load_from_cache(name, "config.json", revision=revision)
+    if isinstance(cached, str):
+        return name, Path(cached).parent.name
+    if not hub_reachable():  # fail now, not after the hub client's minute of retries
+        raise model_unavailable(name, "not in the local cache, and the Hugging Face Hub cannot be reached")
     try:
         config = Path(hf_hub_download(name, "config.json", revision=revision))
     except Exception as error:  # the hub client's errors differ by version and cause
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise model_unavailable(name, reason) from None
+        raise model_unavailable(name, first_line(error)) from None
     return name, config.parent.name  # .../snapshots/<commit>/config.json
 
 
@@ -195,7 +199,7 @@ def convert_model(
                 tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=revision)
                 config = transformers.AutoConfig.from_pretrained(source, revision=revision).to_dict()
             except (OSError, ValueError) as error:
-                raise model_unavailable(name, str(error).strip().splitlines()[0]) from None
+                raise model_unavailable(name, first_line(error)) from None
         tokenizer.save_pretrained(str(work / "model"))
         conversion = Conversion(
             model=name,
@@ -330,8 +334,7 @@ class CTranslate2Backend(Backend):
 
     def output_cap(self, longest: int) -> int:
         """Most output tokens for a batch whose longest input has ``longest`` tokens."""
-        cap = int(self.max_length_ratio * longest + self.max_length_extra)
-        return min(cap, self._max_positions) if self._max_positions is not None else cap
+        return output_cap(longest, self.max_length_ratio, self.max_length_extra, self._max_positions)
 
     def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
         ids = self.tokenizer(sentences, truncation=True, max_length=self._max_positions).input_ids

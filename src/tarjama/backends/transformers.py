@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError, MissingExtraError, ModelLoadError
-from .base import Backend, Hypothesis
+from .base import Backend, Hypothesis, output_cap
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class TransformersBackend(Backend):
                     transformers.AutoModelForSeq2SeqLM, source, revision, dtype=getattr(torch, self.dtype)
                 )
             except (OSError, ValueError) as error:
-                raise model_unavailable(name, _first_line(error)) from None
+                raise model_unavailable(name, first_line(error)) from None
         self.model.to(self.device).eval()
         commit = getattr(self.model.config, "_commit_hash", None)
         self.revision = revision or commit or ("local" if local.is_dir() else None)
@@ -135,9 +135,7 @@ class TransformersBackend(Backend):
             sentences, return_tensors="pt", padding=True, truncation=True, max_length=self._max_positions
         ).to(self.device)
         longest = int(inputs["attention_mask"].sum(dim=1).max())
-        cap = int(self.max_length_ratio * longest + self.max_length_extra)
-        if self._max_positions is not None:
-            cap = min(cap, self._max_positions)
+        cap = output_cap(longest, self.max_length_ratio, self.max_length_extra, self._max_positions)
         with torch.inference_mode():
             output = self.model.generate(
                 **inputs,
@@ -199,7 +197,7 @@ def from_pretrained(loader: Any, source: str, revision: str | None, **kwargs: An
     return loader.from_pretrained(source, revision=revision, **kwargs)
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
 
@@ -218,7 +216,7 @@ def save_model(name: str, out_dir: str | os.PathLike[str], revision: str | None 
             model = from_pretrained(transformers.AutoModelForSeq2SeqLM, name, revision)
         except (OSError, ValueError) as error:
             raise ModelLoadError(
-                f"cannot download {name!r} ({_first_line(error)}); `tarjama download` needs a machine "
+                f"cannot download {name!r} ({first_line(error)}); `tarjama download` needs a machine "
                 "that reaches the Hugging Face Hub"
             ) from None
     out.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..backends.transformers import first_line
 from ..batch import prefetch
 from ..config import Settings
 from ..errors import ConfigError, MissingExtraError, TarjamaError
@@ -247,11 +248,7 @@ class RayEngine:
             raise
         except exceptions.RayActorError as error:
             raise RayWorkerError(
-                f"a Ray worker died and was restarted {MAX_RESTARTS} times ({_first_line(error)}); the files "
+                f"a Ray worker died and was restarted {MAX_RESTARTS} times ({first_line(error)}); the files "
                 "finished so far are recorded in the manifest: run the same command again to go on"
             ) from None
         return result
-
-
-def _first_line(error: BaseException) -> str:
-    return next(iter(str(error).strip().splitlines()), type(error).__name__)
