@@ -1,5 +1,17 @@
 """Shared fixtures: no test downloads anything.
 
+The tests are grouped by layer, one folder each:
+
+* ``unit/``: one module at a time (segmentation, batching, cache, config, evaluation...);
+* ``folder/``: folder runs (resume, bad inputs, JSON Lines, Markdown), through the API and the CLI;
+* ``cli/``: the ``tarjama`` command in-process: arguments, messages, exit codes;
+* ``model/``: the real MarianMT and CTranslate2 code on the tiny model (marked ``model``);
+* ``browser/``: the review page in Chromium (marked ``browser``);
+* ``ray/``: the Ray engine on a local Ray instance (marked ``ray``).
+
+A plain ``pytest`` is the fast loop: it leaves out the ``model``, ``browser``, ``ray`` and
+``slow`` tests (``addopts`` in pyproject.toml). ``pytest -m ""`` runs everything, as CI does.
+
 * ``fake`` backend: transliterates Arabic letters to Latin ones (the task the tiny model
   was trained on), registered like the real backends.
 * ``tiny_model``: the project's trained tiny MarianMT model (tests/fixtures/tiny-translit,
@@ -22,8 +34,9 @@ import pytest
 from tarjama.backends import register_backend
 
 from .fakes import FakeBackend, load_script
+from .oracle import transliterate
 
-__all__ = ["load_script"]
+__all__ = ["load_script", "transliterate"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -31,11 +44,20 @@ TINY_MODEL = ROOT / "tests" / "fixtures" / "tiny-translit"
 SEED = ROOT / "seeds" / "000_4c695357e9463a4d.txt"
 
 
-make_tiny_model = load_script("make_tiny_model")
 check_outputs = load_script("check_outputs")
-transliterate = make_tiny_model.transliterate
+# the folders whose tests are marked with the folder's name, and left out of a plain pytest
+MARKED_LAYERS = ("model", "browser", "ray")
 
 register_backend("fake", FakeBackend)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(tests):
+            layer = item.path.relative_to(tests).parts[0]
+            if layer in MARKED_LAYERS:
+                item.add_marker(getattr(pytest.mark, layer))
 
 
 @pytest.fixture

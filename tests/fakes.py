@@ -10,18 +10,21 @@ from pathlib import Path
 
 from tarjama.backends import Backend, Hypothesis
 
+try:
+    from .oracle import transliterate
+except ImportError:  # imported as a top-level module (tests/ on PYTHONPATH, in another process)
+    from oracle import transliterate  # type: ignore[no-redef]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_script(name: str):
+    """A script of scripts/ imported as a module (they are not a package)."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-transliterate = load_script("make_tiny_model").transliterate
 
 
 class FakeBackend(Backend):

@@ -15,7 +15,7 @@ from tarjama.glossary import Entry, Glossary, load_glossary
 from tarjama.quality import inconsistent_renderings, repetition, sentence_flags
 from tarjama.segment import Segmenter
 
-from .conftest import transliterate
+from ..conftest import transliterate
 
 GLOSSARY = [
     Entry("Esmail Qaani", ("إسماعيل قاآني", "اسماعيل غاني"), "person", "enwiki:Esmail_Qaani"),

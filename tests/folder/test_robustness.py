@@ -26,7 +26,7 @@ from tarjama.cli import main
 from tarjama.normalise import INVISIBLE, clean_layout
 from tarjama.segment import Segmenter
 
-from .conftest import ROOT, SEED, check_outputs, shared_data, transliterate
+from ..conftest import ROOT, SEED, check_outputs, shared_data, transliterate
 
 FAKE = ["--backend", "fake", "--model", "fake-model", "--no-cache", "-q"]
 GOOD = "قال الوزير إن الاجتماع انتهى.\n\nوأضاف أن الاتفاق سيوقع غدا.\n"

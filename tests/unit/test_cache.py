@@ -12,7 +12,7 @@ from tarjama.cache import CACHE_FILE, TranslationCache, cache_scope, folder_fing
 from tarjama.cli import main
 from tarjama.errors import ConfigError
 
-from .conftest import SEED, FakeBackend, transliterate
+from ..conftest import SEED, FakeBackend, transliterate
 
 ARTICLES = {
     "a.txt": "عنوان أول\n\nقال الوزير إن الاجتماع انتهى. تابعونا على فيسبوك.\n",

@@ -14,7 +14,7 @@ import pytest
 
 from tarjama.cli import main
 
-from .conftest import SEED
+from ..conftest import SEED
 
 FAKE = ["--backend", "fake", "--model", "fake-model", "-q"]
 
@@ -93,6 +93,7 @@ def test_missing_model_fails_fast_with_the_way_out(tmp_path: Path, capsys: pytes
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_missing_model_fails_fast_without_offline_mode(tmp_path: Path) -> None:
     """No HF_HUB_OFFLINE and a hub that refuses connections: the hub client alone would
     retry for most of a minute."""

@@ -15,7 +15,7 @@ import pytest
 from tarjama import Translator
 from tarjama.cli import main
 
-from .conftest import SEED, check_outputs, shared_data, transliterate
+from ..conftest import SEED, check_outputs, shared_data, transliterate
 
 pytestmark = pytest.mark.model
 

@@ -10,7 +10,7 @@ import pytest
 
 from tarjama import Translator
 
-from .conftest import ROOT, SEED, transliterate
+from ..conftest import ROOT, SEED, transliterate
 
 
 def _make(out: Path, *flags: str) -> None:

@@ -15,7 +15,7 @@ from tarjama.backends import Hypothesis
 from tarjama.batch import plan_batches, prefetch, translate_pooled
 from tarjama.cache import TranslationCache
 
-from .conftest import FakeBackend, transliterate
+from ..conftest import FakeBackend, transliterate
 
 
 @given(

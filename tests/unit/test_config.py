@@ -8,7 +8,7 @@ import pytest
 from tarjama.config import Settings
 from tarjama.errors import ConfigError
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 if sys.version_info >= (3, 11):
     import tomllib

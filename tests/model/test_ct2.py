@@ -27,7 +27,7 @@ from tarjama.batch import translate_pooled
 from tarjama.cli import main
 from tarjama.errors import ConfigError, MissingExtraError
 
-from .conftest import SEED, shared_data
+from ..conftest import SEED, shared_data
 
 pytestmark = pytest.mark.model
 pytest.importorskip("ctranslate2")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tarjama.normalise import INVISIBLE
 from tarjama.segment import Segmenter, quotations
 
-from .conftest import SEED
+from ..conftest import SEED
 
 GOLDEN: list[tuple[str, str, list[str]]] = [
     # sentence ends
@@ -221,7 +221,7 @@ def test_spans_cover_the_text(text: str) -> None:
 def test_boundary_f1_on_ntrex_stays_above_the_bar() -> None:
     """The measured result of scripts/eval_segmentation.py (tarjama's row), kept as a
     regression guard: F1 >= 0.97 on NTREX-128's gold sentence boundaries."""
-    from .conftest import load_script, shared_data
+    from ..conftest import load_script, shared_data
 
     evaluation = load_script("eval_segmentation")
     segmenter = Segmenter()

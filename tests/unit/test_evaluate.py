@@ -21,7 +21,7 @@ from tarjama.errors import ConfigError, EvaluationError, MissingExtraError
 from tarjama.evaluate import compare, evaluate, read_evaluation_set, read_translations, write_plot
 from tarjama.read import find_inputs
 
-from .conftest import ROOT, SEED, shared_data
+from ..conftest import ROOT, SEED, shared_data
 
 SEED_REFERENCE = ROOT / "seeds" / "000_4c695357e9463a4d.ref.en.txt"
 FAKE = ["--backend", "fake", "--model", "fake-model", "-q", "--no-cache"]  # translate and evaluate-set
@@ -403,6 +403,7 @@ def test_seed_scored_against_its_reference(tmp_path: Path, capsys: pytest.Captur
     assert evaluate(out, ROOT / "seeds", n_bootstrap=1).documents[0].reference == str(SEED_REFERENCE)
 
 
+@pytest.mark.slow
 def test_ntrex_english_against_itself_is_perfect(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ntrex = shared_data("ntrex128")
     english, report = ntrex / "newstest2019-src.eng.txt", tmp_path / "self.json"
