@@ -7,6 +7,11 @@ boilerplate repeated across articles is translated once. Different settings neve
 entries. Shared code (``tarjama.batch.translate_pooled``) consults the cache around the
 backend; backends know nothing of it.
 
+Each entry keeps the model's score of its translation (``Hypothesis.score``). Caches
+written before scores existed are migrated in place when first opened: their entries
+stay in the file but are never served (``scored = 0``), so they are translated again,
+with a score, rather than handed out as if the model had been sure of them.
+
 The default location is ``$XDG_CACHE_HOME/tarjama`` (else ``~/.cache/tarjama``), which
 also holds models converted for CTranslate2.
 """
@@ -31,6 +36,8 @@ logger = logging.getLogger(__name__)
 CACHE_FILE = "translations.sqlite3"
 # describe() entries that change how fast a backend runs, not what it outputs
 _NOT_OUTPUT = frozenset({"threads", "inter_threads", "intra_threads", "converted"})
+# PRAGMA user_version of the current schema: 1 added the score of each translation
+SCHEMA_VERSION = 1
 # SQLite's limit on parameters per statement is 32766 in current versions, 999 in old ones
 _LOOKUP_CHUNK = 900
 
@@ -82,9 +89,9 @@ class TranslationCache:
 
     Example:
         >>> cache = TranslationCache(":memory:", scope="s1")
-        >>> cache.put([("قال", Hypothesis("qAl"))])
+        >>> cache.put([("قال", Hypothesis("qAl", score=-0.25))])
         >>> cache.get(["قال", "لا"])
-        {'قال': Hypothesis(text='qAl', truncated=False)}
+        {'قال': Hypothesis(text='qAl', truncated=False, score=-0.25)}
         >>> TranslationCache(":memory:", scope="s2").get(["قال"])
         {}
     """
@@ -104,11 +111,7 @@ class TranslationCache:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS translations (scope TEXT NOT NULL, source TEXT NOT NULL, "
-                "translation TEXT NOT NULL, truncated INTEGER NOT NULL, PRIMARY KEY (scope, source)) WITHOUT ROWID"
-            )
-            connection.execute("CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, description TEXT NOT NULL)")
+            _migrate(connection)
             connection.execute(
                 "INSERT OR IGNORE INTO scopes VALUES (?, ?)",
                 (self.scope, json.dumps(self.description, sort_keys=True, default=str)),
@@ -131,12 +134,12 @@ class TranslationCache:
             for start in range(0, len(wanted), _LOOKUP_CHUNK):
                 chunk = wanted[start : start + _LOOKUP_CHUNK]
                 rows = connection.execute(
-                    "SELECT source, translation, truncated FROM translations "
-                    f"WHERE scope = ? AND source IN ({','.join('?' * len(chunk))})",
+                    "SELECT source, translation, truncated, score FROM translations "
+                    f"WHERE scope = ? AND scored = 1 AND source IN ({','.join('?' * len(chunk))})",
                     (self.scope, *chunk),
                 )
-                for source, translation, truncated in rows:
-                    found[source] = Hypothesis(translation, bool(truncated))
+                for source, translation, truncated, score in rows:
+                    found[source] = Hypothesis(translation, bool(truncated), score)
         return found
 
     def put(self, items: Sequence[tuple[str, Hypothesis]]) -> None:
@@ -144,8 +147,9 @@ class TranslationCache:
         with self._lock:
             connection = self._connect()
             connection.executemany(
-                "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)",
-                [(self.scope, source, h.text, int(h.truncated)) for source, h in items],
+                "INSERT OR REPLACE INTO translations (scope, source, translation, truncated, score, scored) "
+                "VALUES (?, ?, ?, ?, ?, 1)",
+                [(self.scope, source, h.text, int(h.truncated), h.score) for source, h in items],
             )
             connection.commit()
 
@@ -154,6 +158,31 @@ class TranslationCache:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Create the tables, or bring a cache of an earlier schema to this one: version 0
+    had no score, so its entries are marked unscored (``scored = 0``) and never served.
+    In one write transaction, so processes opening the file together migrate it once."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS translations (scope TEXT NOT NULL, source TEXT NOT NULL, "
+            "translation TEXT NOT NULL, truncated INTEGER NOT NULL, score REAL, scored INTEGER NOT NULL DEFAULT 0, "
+            "PRIMARY KEY (scope, source)) WITHOUT ROWID"
+        )
+        connection.execute("CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, description TEXT NOT NULL)")
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(translations)")}
+        if "score" not in columns:
+            stale = connection.execute("SELECT count(*) FROM translations").fetchone()[0]
+            connection.execute("ALTER TABLE translations ADD COLUMN score REAL")
+            connection.execute("ALTER TABLE translations ADD COLUMN scored INTEGER NOT NULL DEFAULT 0")
+            logger.info("translation cache migrated: %d translations without a score will be made again", stale)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
 
 
 def open_translation_cache(

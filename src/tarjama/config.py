@@ -20,6 +20,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-ar-en"
+# the default [quality] min_score; how it was chosen: README, "Model confidence"
+MIN_SCORE = -1.0
+# settings that may be zero or negative (every other number must be positive)
+SIGNED = frozenset({"min_score"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class QualitySettings:
     # length_ratio flag: English characters per source character outside [low, high]
     length_ratio_low: float = 0.35
     length_ratio_high: float = 3.0
+    # low_confidence flag: the model's score (mean log-probability per output token) below this
+    min_score: float = MIN_SCORE
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,7 @@ def _checked(section: Any, name: str, values: dict[str, Any], origin: str) -> di
             value = values[key] = float(value)
         if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
             raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be {_type_name(allowed[0])}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0 and key not in SIGNED:
             raise ConfigError(f"{origin}: [{name}] {key} must be positive, not {value}")
     return values
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .quality import score_summary
 from .read import Decoded, InputFile, read_file
 from .write import write_article, write_json, write_records
 
@@ -93,6 +94,8 @@ class FolderRun:
         # what decides the outputs: the translator's settings, and how the files are read
         self.fingerprint = f"{translator.fingerprint()}-{encoding or 'detect'}-{jsonl_field}"
         self.entries: dict[str, dict[str, Any]] = {}
+        # the sentence scores of each file done, for the manifest's totals
+        self.scores: dict[str, list[float]] = {}
         self.failures: list[tuple[str, str]] = []
         self.pending: dict[str, _Pending] = {}
         self.started = self.last_checkpoint = time.perf_counter()
@@ -130,6 +133,7 @@ class FolderRun:
             sha256 = hashlib.sha256(data).hexdigest()
             if self._unchanged(previous.get(name), sha256):
                 self.entries[name] = {**previous[name], "resumed": True}
+                self.scores[name] = self._saved_scores(previous[name])
                 self.progress.files_done += 1
                 continue
             try:
@@ -149,6 +153,19 @@ class FolderRun:
         if entry.get("sha256") != sha256 or entry.get("fingerprint") != self.fingerprint:
             return False
         return all((self.out / entry[key]).is_file() for key in ("output", "alignment"))
+
+    def _saved_scores(self, entry: dict[str, Any]) -> list[float]:
+        """The sentence scores in the alignment file an earlier run wrote."""
+        scores = []
+        try:
+            with (self.out / entry["alignment"]).open(encoding="utf-8") as lines:
+                for line in lines:
+                    score = json.loads(line).get("score") if line.strip() else None
+                    if isinstance(score, (int, float)):
+                        scores.append(float(score))
+        except (OSError, ValueError, AttributeError):
+            logger.warning("cannot read the scores of %s; its manifest totals leave them out", entry["alignment"])
+        return scores
 
     def _parse(self, item: InputFile, decoded: Decoded, sha256: str) -> tuple[_Pending, list[Article]]:
         segment = self.translator.segmenter.segment
@@ -172,6 +189,8 @@ class FolderRun:
         else:
             text_path, align_path = write_records(results, pending.records, self.jsonl_field, self.out, item.name)
         sentences = [s for r in results for s in r.sentences]
+        scores = [s.score for s in sentences if s.score is not None]
+        self.scores[str(item.name)] = scores
         names: dict[str, Any] = {}
         for result in results:
             names.update(result.names_summary())
@@ -190,6 +209,7 @@ class FolderRun:
             "units": sum(len(s.sentence.units) for s in sentences),
             "characters": sum(len(r.article.original) for r in results),
             "flags": dict(Counter(flag for s in sentences for flag in s.flags)),
+            "scores": score_summary(scores),
             "names": names,
             "renderings": [
                 {"variants": r.variants, "preferred": r.preferred} for result in results for r in result.renderings
@@ -242,6 +262,7 @@ class FolderRun:
                 "sentences": sum(e["sentences"] for e in done),
                 "units": sum(e["units"] for e in done),
                 "flags": dict(sum((Counter(e["flags"]) for e in done), Counter())),
+                "scores": score_summary([x for e in done for x in self.scores.get(e["name"], [])]),
                 "wall_time_s": round(wall, 3),
                 # this run's own work: files carried over from an earlier run do not count
                 "sentences_per_second": round(sentences / wall, 2) if wall > 0 else None,

@@ -70,6 +70,8 @@ class Protected:
     quotes: list[QuoteAlignment] = field(default_factory=list)
     names: list[NameAlignment] = field(default_factory=list)
     markup_kept: bool = True
+    # the Arabic units a rebuilt sentence was translated from, in order
+    units: tuple[str, ...] = ()
 
     def names_found(self, name: NameMatch) -> bool:
         return _name_pattern(name.entry.english).search(self.translation) is not None
@@ -206,7 +208,9 @@ class Protector:
                 Piece(p.kind, " ".join(translated[u] for u in self.cut(p.value))) if p.kind == "text" else p
                 for p in pieces
             ]
-            results.append(self._join(sentence, english, sentence_names))
+            result = self._join(sentence, english, sentence_names)
+            result.units = tuple(u for p in pieces if p.kind == "text" for u in self.cut(p.value))
+            results.append(result)
         return results
 
     def _join(self, sentence: Sentence, pieces: list[Piece], names: list[NameMatch]) -> Protected:

@@ -9,15 +9,18 @@ Flags (each is a name in the alignment's ``flags`` list and is counted in the ma
 * ``length_ratio``: the output is far shorter or longer than the source predicts;
 * ``untranslated``: Arabic letters left in the English;
 * ``truncated``: the output hit the length cap;
-* ``empty``: the model returned nothing (the source is kept in its place).
+* ``empty``: the model returned nothing (the source is kept in its place);
+* ``low_confidence``: the model's score of the translation is below ``[quality] min_score``.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from math import fsum
+from typing import Any
 
 _ARABIC_RUN = re.compile("[\u0621-\u064a]{2,}")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
@@ -84,6 +87,24 @@ def sentence_flags(source: str, translation: str, thresholds: Thresholds = Thres
     if untranslated(translation):
         flags.append("untranslated")
     return flags
+
+
+def score_summary(scores: Sequence[float]) -> dict[str, Any] | None:
+    """The mean and 5th percentile (linear interpolation between the sorted scores, as
+    numpy's default) of sentence scores, and how many there are; ``None`` for none.
+
+    Example:
+        >>> score_summary([-0.5, -0.1, -0.2, -2.0, -0.3])
+        {'sentences': 5, 'mean': -0.62, 'p5': -1.7}
+    """
+    if not scores:
+        return None
+    ordered = sorted(scores)
+    position = 0.05 * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    p5 = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return {"sentences": len(ordered), "mean": round(fsum(ordered) / len(ordered), 6), "p5": round(p5, 6)}
 
 
 def skeleton(name: str) -> str:

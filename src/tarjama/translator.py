@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 MIN_ARABIC_SHARE = 0.3
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
+# a sentence's repaired translation, its flags, and its score
+Outcome = tuple[Protected, list[str], float | None]
+
 # flags that --retry-flagged tries to mend with safer decoding
 RETRYABLE = frozenset({"repetition", "length_ratio", "untranslated", "truncated", "quote_mismatch", "name_missing"})
 
@@ -45,6 +48,13 @@ class SentenceTranslation:
     English counterpart (spans relative to ``sentence.text`` and ``translation``);
     ``method`` says how the translation was made: ``whole``, ``substituted`` (names put
     in), ``rebuilt`` (translated in pieces around quotations and names) or ``retried``.
+
+    ``score`` is the model's confidence in the translation that was kept (see
+    ``Hypothesis.score``): for a whole or substituted sentence, the model's score of its
+    sentence (a name put in does not change it); for a sentence translated in pieces
+    (cut for length, rebuilt around quotations and names, or retried that way), the
+    lowest score of its pieces, since it is only as sure as its weakest part. ``None``
+    when no model made it: text copied unchanged, or the source kept for an empty output.
     """
 
     sentence: Sentence
@@ -55,6 +65,7 @@ class SentenceTranslation:
     quotes: tuple[QuoteAlignment, ...] = ()
     names: tuple[NameAlignment, ...] = ()
     method: str = "whole"
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -145,10 +156,12 @@ class Translator:
         self.protector = Protector(
             load_glossary(quality.glossary, quality.default_glossary) if quality.names else None,
             quality.quote_marks,
-            lambda texts: [h.text for h in self._translate(texts)],
+            self._translate_pieces,
             self.segmenter.units,
         )
         self.thresholds = Thresholds(quality.length_ratio_low, quality.length_ratio_high)
+        # the scores of the pieces the protector had translated, for rebuilt sentences
+        self._piece_scores: dict[str, float | None] = {}
 
     def describe(self) -> dict[str, Any]:
         """How this translator works, as recorded in manifests."""
@@ -164,6 +177,11 @@ class Translator:
         return translate_pooled(
             texts, self.backend, batching.batch_tokens, batching.max_sentences, on_batch, cache=self.cache
         )
+
+    def _translate_pieces(self, texts: Sequence[str]) -> list[str]:
+        hypotheses = self._translate(texts)
+        self._piece_scores.update(zip(texts, (h.score for h in hypotheses), strict=True))
+        return [h.text for h in hypotheses]
 
     def translate_sentences(self, sentences: Sequence[str]) -> list[str]:
         """Translate sentences as they are (no segmentation), in batches; in order."""
@@ -200,6 +218,7 @@ class Translator:
         # what has no Arabic letter (a Latin line, a number) is copied, not sent to the model
         to_model = [u for s in sentences for u in s.units if _ARABIC_LETTER.search(u)]
         translated = dict(zip(to_model, self._translate(to_model, on_batch), strict=True))
+        self._piece_scores.clear()
         first = [_joined([translated.get(u, Hypothesis(u)) for u in s.units]) for s in sentences]
         outcomes = self._checked(sentences, first)
         if self.settings.quality.retry_flagged:
@@ -210,9 +229,9 @@ class Translator:
                 yield _copied(article)
                 continue
             items = [next(results) for _ in article.sentences]
-            renderings = inconsistent_renderings(item.translation for item, _ in items)
+            renderings = inconsistent_renderings(item.translation for item, _, _ in items)
             minority = {v for r in renderings for v in r.variants if v != r.preferred}
-            text, spans = assemble(article, [item.translation for item, _ in items])
+            text, spans = assemble(article, [item.translation for item, _, _ in items])
             yield ArticleTranslation(
                 article,
                 text,
@@ -226,29 +245,37 @@ class Translator:
                         tuple(item.quotes),
                         tuple(item.names),
                         item.method,
+                        score,
                     )
-                    for s, (item, flags), span in zip(article.sentences, items, spans, strict=True)
+                    for s, (item, flags, score), span in zip(article.sentences, items, spans, strict=True)
                 ),
                 tuple(renderings),
             )
 
-    def _checked(self, sentences: list[Sentence], first: list[tuple[str, bool]]) -> list[tuple[Protected, list[str]]]:
-        """Quotations and names checked and repaired (``tarjama.protect``), then flagged."""
-        protected = self.protector.protect(sentences, [text for text, _ in first])
+    def _checked(self, sentences: list[Sentence], first: list[Hypothesis]) -> list[Outcome]:
+        """Quotations and names checked and repaired (``tarjama.protect``), scored, then flagged."""
+        protected = self.protector.protect(sentences, [h.text for h in first])
+        min_score = self.settings.quality.min_score
         outcomes = []
-        for sentence, (text, truncated), item in zip(sentences, first, protected, strict=True):
-            flags = ["truncated"] * truncated
-            if not text:  # keep the line: show the source rather than nothing
+        for sentence, hypothesis, item in zip(sentences, first, protected, strict=True):
+            flags = ["truncated"] * hypothesis.truncated
+            score = hypothesis.score
+            if item.method == "rebuilt":  # what was kept is the pieces' translations
+                score = _lowest(self._piece_scores.get(u) for u in item.units)
+            if not hypothesis.text:  # keep the line: show the source rather than nothing
                 item.translation = sentence.text
                 flags.append("empty")
+                score = None
             flags += item.flags + sentence_flags(sentence.text, item.translation, self.thresholds)
-            outcomes.append((item, flags))
+            if score is not None and min_score is not None and score < min_score:
+                flags.append("low_confidence")
+            outcomes.append((item, flags, score))
         return outcomes
 
-    def _retry(self, sentences: list[Sentence], outcomes: list[tuple[Protected, list[str]]]) -> None:
+    def _retry(self, sentences: list[Sentence], outcomes: list[Outcome]) -> None:
         """Translate flagged sentences again with safer settings (beam search, no repeated
         trigrams, shorter clause units) and keep whichever result has fewer flags."""
-        flagged = [i for i, (_, flags) in enumerate(outcomes) if RETRYABLE.intersection(flags)]
+        flagged = [i for i, (_, flags, _) in enumerate(outcomes) if RETRYABLE.intersection(flags)]
         if not flagged:
             return
         safer = self.backend.with_options(beams=max(4, self.settings.decoding.beams), no_repeat_ngram_size=3)
@@ -261,10 +288,10 @@ class Translator:
         again = self._checked(
             [sentences[i] for i in flagged], [_joined([next(hypotheses) for _ in us]) for us in units]
         )
-        for i, (item, flags) in zip(flagged, again, strict=True):
+        for i, (item, flags, score) in zip(flagged, again, strict=True):
             if len(flags) < len(outcomes[i][1]):
                 item.method = "retried"
-                outcomes[i] = (item, flags)
+                outcomes[i] = (item, flags, score)
 
     def translate_folder(
         self,
@@ -358,9 +385,19 @@ def article_windows(articles: Iterable[Article], window_sentences: int) -> Itera
         yield window
 
 
-def _joined(parts: list[Hypothesis]) -> tuple[str, bool]:
-    """The translation of a sentence from its units' hypotheses, and whether any was cut short."""
-    return " ".join(" ".join(h.text for h in parts).split()), any(h.truncated for h in parts)
+def _joined(parts: list[Hypothesis]) -> Hypothesis:
+    """The translation of a sentence from its units' hypotheses: cut short if any was,
+    scored by the lowest of their scores."""
+    return Hypothesis(
+        " ".join(" ".join(h.text for h in parts).split()),
+        any(h.truncated for h in parts),
+        _lowest([h.score for h in parts]),
+    )
+
+
+def _lowest(scores: Iterable[float | None]) -> float | None:
+    """The lowest of the scores there are; ``None`` when none is."""
+    return min((s for s in scores if s is not None), default=None)
 
 
 def _copied(article: Article) -> ArticleTranslation:

@@ -70,6 +70,7 @@ def alignment_records(result: ArticleTranslation) -> list[dict[str, Any]]:
                 "units": list(item.sentence.units) if item.sentence.was_split else None,
                 "flags": list(item.flags),
                 "method": item.method,
+                "score": item.score,
                 "quotes": [
                     {
                         "source_span": source_span(q.source_span),

@@ -53,6 +53,48 @@ def test_batched_equals_one_at_a_time(translator: Translator) -> None:
     assert batched == single
 
 
+def test_cached_runs_return_the_scores_of_uncached_runs(tiny_model: Path, tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+
+    def scores(**settings: object) -> list[float | None]:
+        t = Translator(model_name=str(tiny_model), model_device="cpu", decoding_beams=1, **settings)
+        return [s.score for s in t.translate(text).sentences]
+
+    uncached = scores(cache_enabled=False)
+    cold = scores(cache_dir=str(tmp_path))  # fills the cache
+    warm_translator = Translator(
+        model_name=str(tiny_model), model_device="cpu", decoding_beams=1, cache_dir=str(tmp_path)
+    )
+    assert warm_translator.cache is not None
+    units = [u for s in warm_translator.segmenter.segment(text).sentences for u in s.units]
+    assert set(warm_translator.cache.get(units)) == {u for u in units if any("\u0621" <= c <= "\u064a" for c in u)}
+    warm = [s.score for s in warm_translator.translate(text).sentences]
+    assert all(isinstance(s, float) and s <= 0 for s in uncached if s is not None)
+    assert sum(s is not None for s in uncached) >= 10
+    assert cold == uncached
+    assert warm == uncached
+
+
+def test_beam_scores_are_mean_token_log_probabilities(tiny_model: Path) -> None:
+    """The beam backend's scores equal transformers' own ``sequences_scores`` (length
+    penalty 1: the sum of the token log-probabilities over the output length)."""
+    import torch
+
+    from tarjama.backends import load_backend
+
+    backend = load_backend("transformers", name=str(tiny_model), device="cpu", dtype="float32", beams=4)
+    sentences = ["قال الوزير إن الاجتماع انتهى.", "xyz abc", "نعم نعم نعم نعم"]
+    ours = [h.score for h in backend.translate_batch(sentences)]
+    inputs = backend.tokenizer(sentences, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        output = backend.model.generate(
+            **inputs, num_beams=4, max_new_tokens=80, return_dict_in_generate=True, output_scores=True
+        )
+    assert ours == pytest.approx(output.sequences_scores.tolist(), abs=1e-5)
+    greedy = backend.with_options(beams=1)
+    assert [h.score for h in greedy.translate_batch(sentences)] == pytest.approx(ours, abs=1e-4)
+
+
 def test_article_translation_keeps_layout(translator: Translator) -> None:
     original = SEED.read_text(encoding="utf-8")
     result = translator.translate(original)

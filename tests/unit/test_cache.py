@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tarjama import Translator
 from tarjama.backends import Hypothesis
-from tarjama.cache import CACHE_FILE, TranslationCache, cache_scope, folder_fingerprint
+from tarjama.cache import CACHE_FILE, SCHEMA_VERSION, TranslationCache, cache_scope, folder_fingerprint
 from tarjama.cli import main
 from tarjama.errors import ConfigError
 
@@ -129,3 +130,41 @@ def test_unusable_cache_path_says_what_to_do(tmp_path: Path) -> None:
     corrupt.write_bytes(b"this is not a database" * 100)
     with pytest.raises(ConfigError, match="cannot use the translation cache"):
         TranslationCache(corrupt, "s").get(["قال"])
+
+
+def test_scores_are_kept_with_the_translations(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    TranslationCache(path, "s").put([("قال", Hypothesis("qAl", score=-0.125)), ("لا", Hypothesis("lA"))])
+    assert TranslationCache(path, "s").get(["قال", "لا"]) == {
+        "قال": Hypothesis("qAl", score=-0.125),
+        "لا": Hypothesis("lA", score=None),  # a backend without scores: stored as none, served as none
+    }
+
+
+def test_a_cache_from_before_scores_is_migrated_and_its_entries_never_served(tmp_path: Path) -> None:
+    path = tmp_path / CACHE_FILE
+    old = sqlite3.connect(path)  # the schema of tarjama 0.x, before scores
+    old.execute(
+        "CREATE TABLE translations (scope TEXT NOT NULL, source TEXT NOT NULL, translation TEXT NOT NULL, "
+        "truncated INTEGER NOT NULL, PRIMARY KEY (scope, source)) WITHOUT ROWID"
+    )
+    old.execute("CREATE TABLE scopes (scope TEXT PRIMARY KEY, description TEXT NOT NULL)")
+    old.execute("INSERT INTO translations VALUES ('s', 'قال', 'qAl (old)', 0)")
+    old.commit()
+    old.close()
+    cache = TranslationCache(path, "s")
+    assert cache.get(["قال"]) == {}  # an old entry is not handed out as if it had a score
+    cache.put([("قال", Hypothesis("qAl", score=-0.5))])
+    assert TranslationCache(path, "s").get(["قال"]) == {"قال": Hypothesis("qAl", score=-0.5)}
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_an_old_cache_is_translated_again_through_the_pipeline(tmp_path: Path) -> None:
+    folder, cache_dir = _folder(tmp_path), tmp_path / "cache"
+    _translator(cache_dir).translate_folder([folder], tmp_path / "out1")
+    with sqlite3.connect(cache_dir / CACHE_FILE) as db:  # as a cache migrated from before scores leaves them
+        db.execute("UPDATE translations SET scored = 0, score = NULL")
+    again = _translator(cache_dir)
+    again.translate_folder([folder], tmp_path / "out2")
+    assert again.backend.batches  # nothing was served from the unscored entries

@@ -19,10 +19,15 @@ class Hypothesis:
     Attributes:
         text: the translation.
         truncated: the output hit the length cap before the model ended it.
+        score: the model's confidence in ``text``: the mean log-probability of its
+            output tokens, the end token included (the sum divided by the length, as
+            beam search ranks hypotheses). 0 is certain; lower is less sure. ``None``
+            when no model made the text (copied text, a backend that gives no scores).
     """
 
     text: str
     truncated: bool = False
+    score: float | None = None
 
 
 def output_cap(longest: int, ratio: float, extra: int, limit: int | None) -> int:

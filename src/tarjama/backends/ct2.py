@@ -351,6 +351,11 @@ class CTranslate2Backend(Backend):
             max_decoding_length=max(1, limit),
             max_input_length=0,
             return_end_token=True,
+            # the sum of the output tokens' log-probabilities divided by the output
+            # length, end token included (length_penalty 1, CTranslate2's default, for
+            # greedy and beam search alike): the transformers backend's score
+            return_scores=True,
+            length_penalty=1.0,
             max_batch_size=self._sub_batch(len(tokens)),
         )
         end = self.tokenizer.eos_token
@@ -360,7 +365,8 @@ class CTranslate2Backend(Backend):
             ended = bool(output) and output[-1] == end
             ids_out = self.tokenizer.convert_tokens_to_ids(output[:-1] if ended else output)
             text = str(self.tokenizer.decode(ids_out, skip_special_tokens=True))
-            hypotheses.append(Hypothesis(text.strip(), truncated=not ended))
+            score = float(result.scores[0]) if result.scores else None
+            hypotheses.append(Hypothesis(text.strip(), truncated=not ended, score=score))
         return hypotheses
 
     def _sub_batch(self, sentences: int) -> int:
