@@ -16,7 +16,7 @@ from tarjama.config import Settings
 from tarjama.errors import ConfigError
 from tarjama.quality import score_summary
 
-from .conftest import transliterate
+from ..conftest import transliterate
 
 # each Arabic word costs 0.1; the word "غامض" (obscure) makes the model unsure
 UNSURE = "غامض"
