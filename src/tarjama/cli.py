@@ -12,7 +12,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
+
+from .config import QualitySettings
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # the [engine] settings that only the Ray engine reads
@@ -65,6 +67,12 @@ def _translate_parser(commands: Any) -> None:
         help="names glossary (TSV or TOML) read after the default one; yours win (repeatable)",
     )
     p.add_argument("--quote-marks", dest="quality_quote_marks", metavar="OC", help='English quote marks, e.g. "“”"')
+    p.add_argument(
+        "--repair",
+        dest="quality_repair",
+        choices=get_args(get_type_hints(QualitySettings)["repair"]),
+        help="failing quotations and names: off (flag only), edit (default), rebuild (also in pieces)",
+    )
     p.add_argument(
         "--retry-flagged",
         dest="quality_retry_flagged",

@@ -10,7 +10,7 @@ import dataclasses
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_origin, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
 
@@ -68,14 +68,21 @@ class CacheSettings:
 
 @dataclass(frozen=True)
 class QualitySettings:
-    # enforce the names glossary (and flag names still missing)
-    names: bool = True
+    # enforce the names glossary and flag names still missing (true/false); "canonical" also
+    # rewrites an accepted English variant (UK, U.S.) as the glossary's canonical form
+    names: bool | Literal["canonical"] = True
     # the packaged glossary of Middle East news names (tarjama/data/glossary.tsv)
     default_glossary: bool = True
     # user glossaries (TSV or TOML), read after the default one; theirs win (--glossary)
     glossary: list[str] = field(default_factory=list)
     # the English opening and closing quotation marks (--quote-marks)
     quote_marks: str = "“”"
+    # what is done to a sentence whose quotations or names fail the check: off (flag only),
+    # edit (fix a name in place, or translate the sentence again under a constraint), rebuild
+    # (edit, then translate it in pieces around its quotations and names) (--repair)
+    repair: Literal["off", "edit", "rebuild"] = "edit"
+    # a quotation of at most this many words (a name, a title, a term) may lose its marks in English
+    short_quote_words: int = 3
     # translate flagged sentences again with safer settings, keep the better (--retry-flagged)
     retry_flagged: bool = False
     # length_ratio flag: English characters per source character outside [low, high]
@@ -157,7 +164,15 @@ def _checked(section: Any, name: str, values: dict[str, Any], origin: str) -> di
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be a list of strings")
             continue
-        allowed = tuple(t for t in getattr(expected, "__args__", (expected,)) if t is not type(None))
+        members = get_args(expected) if get_origin(expected) is not Literal else (expected,)
+        choices = [c for t in members if get_origin(t) is Literal for c in get_args(t)]
+        if value in choices:
+            continue
+        allowed = tuple(t for t in members or (expected,) if t is not type(None) and get_origin(t) is not Literal)
+        if choices:
+            kinds = [*(_type_name(t) for t in allowed), *map(repr, choices)]
+            if not isinstance(value, allowed) or isinstance(value, bool) != (bool in allowed):
+                raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be one of {', '.join(kinds)}")
         if float in allowed and isinstance(value, int) and not isinstance(value, bool):
             value = values[key] = float(value)
         if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):

@@ -1,34 +1,54 @@
 """Keeping quotations and glossary names aligned between the Arabic and the English.
 
-The model is trusted first and checked; where it fails, the pipeline places the marks
-and the names itself. For each sentence, in order:
+The model is trusted first and checked; a repair is tried only where a check fails,
+least damage first. For each sentence:
 
-1. **Whole sentence.** The model's translation is kept when it holds the source's
-   quotation marks in the expected number and order (they are then rewritten as the
-   configured English marks) and every glossary name of the source in its English form.
-2. **Name substitution.** A missing name is translated alone; where that rendering
-   appears in the translation, it is replaced by the glossary's English form.
-3. **Rebuild.** The sentence is cut at its quotations and names: the text between them
-   and each quotation's content are translated as separate units, names take their
-   glossary form, and the pipeline joins the pieces with the English marks around each
-   quotation.
-4. Whatever still fails is flagged (``quote_mismatch``, ``name_missing``).
+1. **Check the whole sentence.** Its quotations are found the way English writes them
+   (straight, curly or single marks) and matched to the source's by order and length,
+   allowing a translator to merge or split them (``match_quotations``); a short source
+   quotation (a name, a title, a term: at most ``short_quote_words`` words) may come
+   out without marks, as English style has it. A glossary name counts when any of its
+   accepted English forms is there (``tarjama.glossary.english_pattern``). Matched
+   double marks are written as the configured English marks; with ``names =
+   "canonical"`` an accepted variant is rewritten as the canonical form.
+2. **Edit in place** (``repair`` ``edit`` or ``rebuild``): a missing name's wrong
+   rendering (the model's translation of the name alone, or a word of the translation
+   that spells the name another way) is replaced by the accepted form nearest to it.
+   Method ``substituted``.
+3. **Translate again under a constraint** (``edit`` or ``rebuild``): the sentence goes
+   to the model once more with its names' English written into the Arabic and
+   the quotation marks written as English marks. The result is kept only if it passes
+   every check and stays close to the model's first translation. Method
+   ``constrained``.
+4. **Rebuild** (only ``repair = "rebuild"``, or a sentence whose markup the model lost):
+   the sentence is cut at its quotations, names and markup, the pieces are translated
+   separately and joined with the marks, names and markup put in. Method ``rebuilt``.
 
-Every round pools the sentences of a whole window into shared batches.
+A sentence that still fails keeps the model's translation (with the edits of step 2)
+and gets its flag (``quote_mismatch``, ``name_missing``). Every round pools the
+sentences of a whole window into shared batches.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from .document import Sentence
-from .glossary import Glossary, NameMatch
+from .document import QuotePart, Sentence
+from .glossary import Entry, Glossary, NameMatch, english_pattern, fold_latin
+from .quality import sentence_flags, skeleton
 
 Translate = Callable[[Sequence[str]], list[str]]
+Repair = Literal["off", "edit", "rebuild"]
+REPAIRS: tuple[Repair, ...] = ("off", "edit", "rebuild")
 
 _MARK = re.compile('["“”«»„‟]')
+_DOUBLE_MARKS = '"“”«»„‟'
+_WORD = re.compile(r"\w+")
 # English for the one-letter prefixes Arabic attaches to a name, for rebuilt sentences
 PREFIX_ENGLISH = {
     "": "", "و": "and", "ف": "so", "ب": "in", "ل": "to", "ك": "like",
@@ -37,24 +57,33 @@ PREFIX_ENGLISH = {
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LATIN_PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%"})
 _NO_SPACE_BEFORE = re.compile(r"^[.,;:!?%)\]]")  # "](target)" too
+# a constrained retranslation must stay this close (word sequence similarity) to the first
+MIN_CONSTRAINED_SIMILARITY = 0.5
 
 
 @dataclass(frozen=True)
 class QuoteAlignment:
     """A source quotation (or part of one) and its English counterpart, each as a span
-    relative to the sentence's normalised text and to its translation."""
+    relative to the sentence's normalised text and to its translation. ``short``: a
+    quotation of a few words that English may print without marks, so an unmatched one
+    is no failure."""
 
     source_span: tuple[int, int]
     target_span: tuple[int, int] | None
+    short: bool = False
 
 
 @dataclass(frozen=True)
 class NameAlignment:
+    """A glossary name and where it is in the translation; ``rendering`` is the English
+    form found there (the canonical one or an accepted variant)."""
+
     source_span: tuple[int, int]
     arabic: str
     english: str
     type: str
     target_span: tuple[int, int] | None
+    rendering: str | None = None
 
     @property
     def found(self) -> bool:
@@ -66,20 +95,17 @@ class Protected:
     """A sentence's translation after the quotation and name checks."""
 
     translation: str
-    method: str = "whole"  # whole | substituted | rebuilt
+    method: str = "whole"  # whole | substituted | constrained | rebuilt
     quotes: list[QuoteAlignment] = field(default_factory=list)
     names: list[NameAlignment] = field(default_factory=list)
     markup_kept: bool = True
-    # the Arabic units a rebuilt sentence was translated from, in order
+    # the Arabic units a rebuilt (or constrained) sentence was translated from, in order
     units: tuple[str, ...] = ()
-
-    def names_found(self, name: NameMatch) -> bool:
-        return _name_pattern(name.entry.english).search(self.translation) is not None
 
     @property
     def flags(self) -> list[str]:
         flags = []
-        if any(q.target_span is None for q in self.quotes):
+        if any(q.target_span is None and not q.short for q in self.quotes):
             flags.append("quote_mismatch")
         if any(not n.found for n in self.names):
             flags.append("name_missing")
@@ -105,6 +131,10 @@ class Protector:
         marks: the English opening and closing marks, e.g. ``"“”"`` or ``'""'``.
         translate: translates a list of Arabic texts (pooled and batched by the caller).
         cut: cuts an over-long piece into units the model handles (the segmenter's).
+        repair: ``off`` (check and flag only), ``edit`` (steps 2 and 3) or ``rebuild``
+            (step 4 as well).
+        canonical_names: rewrite an accepted variant of a name as its canonical form.
+        short_quote_words: quotations of at most this many words may lose their marks.
     """
 
     def __init__(
@@ -113,27 +143,45 @@ class Protector:
         marks: str,
         translate: Translate,
         cut: Callable[[str], list[str]],
+        *,
+        repair: Repair = "edit",
+        canonical_names: bool = False,
+        short_quote_words: int = 3,
     ) -> None:
         if len(marks) != 2:
             raise ValueError(f"quote marks must be two characters (opening, closing), not {marks!r}")
+        if repair not in REPAIRS:
+            raise ValueError(f"repair must be one of {', '.join(REPAIRS)}, not {repair!r}")
         self.glossary = glossary
         self.open_mark, self.close_mark = marks[0], marks[1]
         self.translate = translate
         self.cut = cut
+        self.repair = repair
+        self.canonical_names = canonical_names
+        self.short_quote_words = short_quote_words
 
     def names(self, sentence: Sentence) -> list[NameMatch]:
         """Glossary names of the sentence; a match that spans a quotation mark
-        (``جوهرة "اف ام"``) is left out, the quotation wins."""
+        (``جوهرة "اف ام"``) or lies in markup is left out."""
         if not self.glossary:
             return []
-        return [n for n in self.glossary.find(sentence.text) if not _MARK.search(sentence.text, n.start, n.end)]
+        return [
+            n
+            for n in self.glossary.find(sentence.text)
+            if not _MARK.search(sentence.text, n.start, n.end)
+            and not any(a < n.end and n.start < b for a, b in sentence.markup)
+        ]
 
     def protect(self, sentences: Sequence[Sentence], translations: Sequence[str]) -> list[Protected]:
         """Checked (and where needed repaired) translations, one per sentence."""
         names = [self.names(s) for s in sentences]
         results = [self._check(s, t, n, "whole") for s, t, n in zip(sentences, translations, names, strict=True)]
+        if self.repair == "off":
+            return results
         self._substitute(sentences, names, results)
-        failing = [i for i, r in enumerate(results) if r.flags]
+        self._constrained(sentences, names, results)
+        # markup must come through whatever the level: a sentence that lost it is rebuilt
+        failing = [i for i, r in enumerate(results) if r.flags and (self.repair == "rebuild" or not r.markup_kept)]
         if failing:
             rebuilt = self._rebuild([sentences[i] for i in failing], [names[i] for i in failing])
             for i, result in zip(failing, rebuilt, strict=True):
@@ -142,57 +190,134 @@ class Protector:
         return results
 
     def _check(self, sentence: Sentence, translation: str, names: list[NameMatch], method: str) -> Protected:
+        if self.canonical_names:
+            translation = _canonical(translation, names)
         translation, quotes = self._place_marks(sentence, translation)
         return Protected(
             translation, method, quotes, _find_names(translation, names), _markup_kept(sentence, translation)
         )
 
     def _place_marks(self, sentence: Sentence, translation: str) -> tuple[str, list[QuoteAlignment]]:
-        """Rewrite the model's quotation marks as English ones when there are exactly as
-        many as the source's quotations need; else report the quotations unplaced."""
-        roles = [role for q in sentence.quotes for role in (("open",) * q.opens + ("close",) * q.closes)]
-        found = [m.start() for m in _MARK.finditer(translation)]
-        if len(found) != len(roles):
-            return translation, [QuoteAlignment((q.start, q.end), None) for q in sentence.quotes]
-        # English marks hug their quotation: no space after an opening one, or before a closing one
-        text, positions, previous, last = "", [], "", 0
-        for position, role in zip(found, roles, strict=True):
-            between = translation[last:position]
-            between = between.lstrip() if previous == "open" else between
-            text += between.rstrip() if role == "close" else between
-            positions.append(len(text))
-            text += self.open_mark if role == "open" else self.close_mark
-            previous, last = role, position + 1
-        text += translation[last:].lstrip() if previous == "open" else translation[last:]
-        marks = iter(positions)
-        quotes = []
-        for q in sentence.quotes:
-            start = next(marks) if q.opens else 0
-            end = next(marks) + 1 if q.closes else len(text)
-            quotes.append(QuoteAlignment((q.start, q.end), (start, end)))
-        return text, quotes
+        """Match the source's quotations to the translation's and write the matched
+        double marks as the configured English ones, hugging their quotation."""
+        source = [q for q in sentence.quotes if not _in_markup(sentence, q)]
+        if not source:
+            return translation, []
+        # the middle sentence of a longer quotation has no marks of its own: it is all quoted
+        marked = [q for q in source if q.opens or q.closes]
+        english = english_quotations(translation, _markup_spans(sentence, translation))
+        ratio = (len(_WORD.findall(translation)) + 1) / (len(sentence.text.split()) + 1)
+        matched = match_quotations(
+            [_words(sentence.text[q.start : q.end]) for q in marked],
+            [_words(translation[a:b]) for a, b in english],
+            ratio,
+            [self._short(sentence, q) for q in marked],
+        )
+        found = {id(q): (english[m[0]][0], english[m[1]][1]) for q, m in zip(marked, matched, strict=True) if m}
+        spans = [found.get(id(q)) if q in marked else (0, len(translation)) for q in source]
+        text, spans = self._english_marks(translation, spans)
+        return text, [
+            QuoteAlignment((q.start, q.end), span, self._short(sentence, q))
+            for q, span in zip(source, spans, strict=True)
+        ]
+
+    def _short(self, sentence: Sentence, quote: QuotePart) -> bool:
+        return quote.opens and quote.closes and _words(sentence.text[quote.start : quote.end]) <= self.short_quote_words
+
+    def _english_marks(
+        self, text: str, spans: list[tuple[int, int] | None]
+    ) -> tuple[str, list[tuple[int, int] | None]]:
+        """``text`` with the double marks at the ends of ``spans`` written as the configured
+        marks, no space inside them; the spans moved to match."""
+        edits: dict[int, str] = {}
+        for span in dict.fromkeys(s for s in spans if s):
+            start, end = span
+            if text[start] in _DOUBLE_MARKS:
+                edits[start] = "open"
+            if text[end - 1] in _DOUBLE_MARKS and end - 1 != start:
+                edits[end - 1] = "close"
+        if not edits:
+            return text, spans
+        drop: set[int] = set()
+        for position, role in edits.items():
+            step = 1 if role == "open" else -1
+            k = position + step
+            while 0 <= k < len(text) and text[k].isspace() and k not in edits:
+                drop.add(k)
+                k += step
+        out: list[str] = []
+        index = []
+        for k, ch in enumerate(text):
+            index.append(len(out))
+            if k not in drop:
+                out.append({"open": self.open_mark, "close": self.close_mark}.get(edits.get(k, ""), ch))
+        moved = [
+            (index[a], index[b - 1] + (b - 1 not in drop)) if (a, b) else None for a, b in (s or (0, 0) for s in spans)
+        ]
+        return "".join(out), [m if s else None for m, s in zip(moved, spans, strict=True)]
 
     def _substitute(
         self, sentences: Sequence[Sentence], names: list[list[NameMatch]], results: list[Protected]
     ) -> None:
-        """Step 2: replace the model's own rendering of a missing name by its English form."""
-        missing = [(i, n) for i, r in enumerate(results) for n in names[i] if not r.names_found(n)]
+        """Step 2: replace the model's own rendering of a missing name by the nearest
+        accepted form."""
+        missing = [(i, n) for i, r in enumerate(results) for n, a in zip(names[i], r.names, strict=True) if not a.found]
         if not missing:
             return
         forms = list(dict.fromkeys(n.arabic for _, n in missing))
         renderings = dict(zip(forms, self.translate(forms), strict=True))
         changed = set()
         for i, name in missing:
-            rendering = renderings[name.arabic].strip(" .،,")
-            if not rendering:
-                continue
-            pattern = re.compile(re.escape(rendering), re.I)
-            replaced, count = pattern.subn(name.entry.english, results[i].translation, count=1)
-            if count:
-                results[i].translation = replaced
+            edited = _respelled(results[i].translation, renderings[name.arabic], name.entry, self.canonical_names)
+            if edited is not None:
+                results[i].translation = edited
                 changed.add(i)
         for i in changed:
             results[i] = self._check(sentences[i], results[i].translation, names[i], "substituted")
+
+    def _constrained(
+        self, sentences: Sequence[Sentence], names: list[list[NameMatch]], results: list[Protected]
+    ) -> None:
+        """Step 3: the failing sentences translated again with their names' English and
+        English quote marks written into the Arabic; kept only if every check passes."""
+        failing = [
+            i for i, r in enumerate(results) if r.flags and not set(r.flags) - {"quote_mismatch", "name_missing"}
+        ]
+        if not failing:
+            return
+        sources = [self._constraint(sentences[i], names[i], results[i]) for i in failing]
+        for i, source, english in zip(failing, sources, self.translate(sources), strict=True):
+            again = self._check(sentences[i], english, names[i], "constrained")
+            again.units = (source,)
+            before = sentence_flags(sentences[i].text, results[i].translation)
+            if (
+                not again.flags
+                and set(sentence_flags(sentences[i].text, again.translation)) <= set(before)
+                and _similarity(again.translation, results[i].translation) >= MIN_CONSTRAINED_SIMILARITY
+            ):
+                results[i] = again
+
+    def _constraint(self, sentence: Sentence, names: list[NameMatch], result: Protected) -> str:
+        """The sentence with its names in English (as found, or the canonical form; an
+        attached prefix said in English too) and its quotation marks as English marks."""
+        edits: list[tuple[int, int, str]] = []
+        for name, aligned in zip(names, result.names, strict=True):
+            prefix = _attached_prefix(sentence.text, name.start)
+            said = PREFIX_ENGLISH.get(prefix, "")
+            english = " ".join(w for w in (said, aligned.rendering or name.entry.english) if w)
+            edits.append((name.start - len(prefix) if prefix in PREFIX_ENGLISH else name.start, name.end, english))
+        for q in sentence.quotes:
+            if q.opens:
+                edits.append((q.start, q.start + 1, self.open_mark))
+            if q.closes:
+                edits.append((q.end - 1, q.end, self.close_mark))
+        text, position = "", 0
+        for start, end, value in sorted(edits):
+            if start < position:
+                continue
+            text += sentence.text[position:start] + value
+            position = end
+        return text + sentence.text[position:]
 
     def _rebuild(self, sentences: list[Sentence], names: list[list[NameMatch]]) -> list[Protected]:
         """Step 3: translate the pieces between quotations and names separately."""
@@ -237,11 +362,13 @@ class Protector:
         spans += [(start, len(text)) for start in opened]
         spans.sort()
         quotes = [
-            QuoteAlignment((q.start, q.end), spans[k] if k < len(spans) else None)
+            QuoteAlignment((q.start, q.end), spans[k] if k < len(spans) else None, self._short(sentence, q))
             for k, q in enumerate(sentence.quotes)
         ]
         found = [
-            NameAlignment((n.start, n.end), n.arabic, n.entry.english, n.entry.type, span)
+            NameAlignment(
+                (n.start, n.end), n.arabic, n.entry.english, n.entry.type, span, n.entry.english if span else None
+            )
             for n, span in zip(names, name_spans, strict=True)
         ]
         return Protected(text, "rebuilt", quotes, found)
@@ -257,8 +384,7 @@ def plan(sentence: Sentence, names: list[NameMatch]) -> list[Piece]:
             cuts.append((q.end - 1, q.end, Piece("close")))
     for n in names:
         # a prefix attached to the name ("لإيران", "وبغداد") goes with it, said in English
-        prefix = re.search(r"[\u0621-\u064a]*$", sentence.text[: n.start])
-        attached = prefix.group() if prefix else ""
+        attached = _attached_prefix(sentence.text, n.start)
         if attached in PREFIX_ENGLISH:
             cuts.append((n.start - len(attached), n.start, Piece("fixed", PREFIX_ENGLISH[attached])))
         cuts.append((n.start, n.end, Piece("name", n.entry.english)))
@@ -287,28 +413,227 @@ def _text_piece(text: str) -> list[Piece]:
 
 def _markup_kept(sentence: Sentence, translation: str) -> bool:
     """Whether every piece of markup of the sentence is in the translation, in order."""
-    position = 0
+    return len(_markup_spans(sentence, translation)) == len(sentence.markup)
+
+
+def _markup_spans(sentence: Sentence, translation: str) -> list[tuple[int, int]]:
+    """Where the sentence's markup is in the translation, in order, as far as it is found."""
+    spans, position = [], 0
     for start, end in sentence.markup:
-        position = translation.find(sentence.text[start:end], position)
-        if position < 0:
-            return False
-        position += end - start
-    return True
+        found = translation.find(sentence.text[start:end], position)
+        if found < 0:
+            break
+        spans.append((found, found + end - start))
+        position = found + end - start
+    return spans
 
 
-def _name_pattern(english: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(english)}(?!\w)", re.I)
+def _in_markup(sentence: Sentence, quote: QuotePart) -> bool:
+    """Whether a quotation's marks lie inside markup (a link title, an attribute value)."""
+    marks = [quote.start] * quote.opens + [quote.end - 1] * quote.closes
+    return any(a <= m < b for m in marks for a, b in sentence.markup)
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def english_quotations(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Spans (marks included) of the outermost quotations of an English ``text``, in order.
+
+    Any English mark counts: ``"…"``, ``“…”``, ``‘…’``, ``'…'`` (an apostrophe inside or at
+    the end of a word is not a mark), and ``«…»``. A quotation still open at the end runs
+    to the end; a closing mark with nothing open closes a quotation that began before the
+    sentence. Marks inside ``skip`` spans (markup) are ignored.
+
+    Example:
+        >>> text = "Jones 'furious' after the deal, they said: “We don't know.”"
+        >>> [text[a:b] for a, b in english_quotations(text)]
+        ["'furious'", "“We don't know.”"]
+    """
+    blocked = {k for a, b in skip for k in range(a, b)}
+    stack: list[tuple[str, int]] = []
+    spans: list[tuple[int, int]] = []
+
+    def close(kind: str, end: int) -> bool:
+        for k in range(len(stack) - 1, -1, -1):
+            if stack[k][0] == kind:
+                spans.append((stack[k][1], end))
+                del stack[k:]
+                return True
+        return False
+
+    for i, ch in enumerate(text):
+        if i in blocked or ch not in "\"“”«»„‟‘’'":
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        opener = (before.isspace() or before in '([{—–-/:"“‘') and not after.isspace()
+        closer = not before.isspace() and (after.isspace() or after in ".,;:!?)]}—–-\"”'’")
+        if ch in "“«„‟":
+            stack.append(("double", i))
+        elif ch in "”»":
+            if close("double", i + 1):
+                continue
+            if ch == "”" and before.isspace():  # ” … ”, as Arabic news writes it
+                stack.append(("double", i))
+            else:
+                spans.append((0, i + 1))
+        elif ch == '"':
+            if any(kind == "double" for kind, _ in stack) and not (opener and not closer):
+                close("double", i + 1)
+            elif opener or not closer:
+                stack.append(("double", i))
+            else:
+                spans.append((0, i + 1))
+        elif before.isalnum() and after.isalnum():
+            continue  # don't, people's
+        elif ch == "‘" or (ch == "'" and opener and not closer):
+            stack.append(("single", i))
+        elif closer and not close("single", i + 1) and before in ".,!?" and not stack:
+            spans.append((0, i + 1))  # 'a quotation that began in an earlier sentence.'
+    for kind, start in stack:
+        # an unclosed single mark is an apostrophe ('90s) unless it opens the sentence or a clause
+        if kind == "double" or not text[:start].strip() or text[:start].rstrip().endswith((":", ",")):
+            spans.append((start, len(text)))
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    outermost: list[tuple[int, int]] = []
+    for span in spans:
+        if not outermost or span[0] >= outermost[-1][1]:
+            outermost.append(span)
+    return outermost
+
+
+# a quotation pair whose lengths differ more than this factor (after the sentence's own
+# English/Arabic length ratio) is not the same quotation
+_MAX_LENGTH_FACTOR = math.log(4)
+
+
+def match_quotations(
+    source: Sequence[int], english: Sequence[int], ratio: float, short: Sequence[bool]
+) -> list[tuple[int, int] | None]:
+    """Align source quotations with English ones, in order, by their lengths in words.
+
+    A translator may merge two quotations into one or split one in two, so up to two
+    source quotations may share one English quotation and one source quotation may map
+    to two English ones. A short source quotation may stay unmatched cheaply; a long one
+    only when nothing fits. Returns, per source quotation, the first and last index of
+    its English quotations, or ``None``.
+
+    Example:
+        >>> match_quotations([12, 1], [13], 1.1, [False, True])
+        [(0, 0), None]
+    """
+    inf = float("inf")
+    rows, columns = len(source), len(english)
+    cost = [[inf] * (columns + 1) for _ in range(rows + 1)]
+    back: dict[tuple[int, int], tuple[int, int, bool]] = {}
+    cost[0][0] = 0.0
+    for i in range(rows + 1):
+        for j in range(columns + 1):
+            here = cost[i][j]
+            if here == inf:
+                continue
+            steps: list[tuple[int, int, float, bool]] = []
+            if i < rows:
+                steps.append((1, 0, 0.5 if short[i] else 8.0, False))
+            if j < columns:
+                steps.append((0, 1, 1.0, False))
+            for a, b in ((1, 1), (2, 1), (1, 2)):
+                if i + a <= rows and j + b <= columns:
+                    gap = abs(math.log((sum(english[j : j + b]) + 1) / (ratio * sum(source[i : i + a]) + 1)))
+                    if gap <= _MAX_LENGTH_FACTOR:
+                        steps.append((a, b, gap + 0.5 * (a + b - 2), True))
+            for a, b, step, matched in steps:
+                if here + step < cost[i + a][j + b]:
+                    cost[i + a][j + b] = here + step
+                    back[(i + a, j + b)] = (a, b, matched)
+    result: list[tuple[int, int] | None] = [None] * rows
+    i, j = rows, columns
+    while i or j:
+        a, b, matched = back[(i, j)]
+        i, j = i - a, j - b
+        if matched:
+            for k in range(i, i + a):
+                result[k] = (j, j + b - 1)
+    return result
 
 
 def _find_names(translation: str, names: list[NameMatch]) -> list[NameAlignment]:
-    """Where each name's English form is in ``translation``, in order of the names."""
+    """Where an accepted English form of each name is in ``translation``, in order of the
+    names (a name found earlier may be found again: "Iraq ... Iraq")."""
+    folded = fold_latin(translation)
     found = []
     position = 0
     for name in names:
-        pattern = _name_pattern(name.entry.english)
-        match = pattern.search(translation, position) or pattern.search(translation)
+        pattern = english_pattern(name.entry.forms)
+        match = pattern.search(folded, position) or pattern.search(folded)
         span = match.span() if match else None
         if match:
             position = match.end()
-        found.append(NameAlignment((name.start, name.end), name.arabic, name.entry.english, name.entry.type, span))
+        rendering = translation[slice(*span)] if span else None
+        found.append(
+            NameAlignment((name.start, name.end), name.arabic, name.entry.english, name.entry.type, span, rendering)
+        )
     return found
+
+
+def _canonical(translation: str, names: list[NameMatch]) -> str:
+    """``translation`` with each name's accepted variant rewritten as its canonical form."""
+    for name in names:
+        folded = fold_latin(translation)
+        if english_pattern((name.entry.english,)).search(folded):
+            continue
+        match = english_pattern(name.entry.forms).search(folded)
+        if match:
+            translation = translation[: match.start()] + name.entry.english + translation[match.end() :]
+    return translation
+
+
+def _respelled(translation: str, alone: str, entry: Entry, canonical: bool) -> str | None:
+    """``translation`` with the model's rendering of a name replaced by the accepted form
+    nearest to it, or ``None`` where no rendering is found. The rendering is the model's
+    translation of the name alone, or else a run of capitalised words of the translation
+    whose consonant skeleton is that of an accepted form (Kazemi for Kadhimi)."""
+    folded = fold_latin(translation)
+    alone = alone.strip(" .،,;:\"'“”")
+    match = english_pattern((alone,)).search(folded) if _WORD.search(alone) else None
+    if match is None:
+        match = _same_skeleton(translation, entry)
+    if match is None:
+        return None
+    start, end = match.span()
+    written = translation[start:end]
+    form = entry.english if canonical else max(entry.forms, key=lambda f: _similarity(f, written, words=False))
+    return translation[:start] + form + translation[end:]
+
+
+_CAPITALISED_RUN = re.compile(r"(?<!\w)[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
+def _same_skeleton(translation: str, entry: Entry) -> re.Match[str] | None:
+    """A run of capitalised words whose consonant skeleton is that of an accepted form
+    (a name spelt another way); only for names with a skeleton of three letters or more."""
+    wanted = {skeleton(f.replace("al-", "")) for f in entry.forms}
+    wanted = {w for w in wanted if len(w) >= 3}
+    for run in _CAPITALISED_RUN.finditer(translation):
+        words = list(re.finditer(r"\S+", run.group()))
+        for size in range(len(words), 0, -1):
+            for first in range(len(words) - size + 1):
+                start, end = words[first].start(), words[first + size - 1].end()
+                if skeleton(run.group()[start:end]) in wanted:
+                    return re.compile(re.escape(run.group()[start:end])).search(translation, run.start() + start)
+    return None
+
+
+def _similarity(a: str, b: str, words: bool = True) -> float:
+    """How alike two texts are (0-1): their lowercased words (or letters) in sequence."""
+    if words:
+        return difflib.SequenceMatcher(None, a.lower().split(), b.lower().split()).ratio()
+    return difflib.SequenceMatcher(None, fold_latin(a).lower(), fold_latin(b).lower()).ratio()
+
+
+def _attached_prefix(text: str, start: int) -> str:
+    """The Arabic letters attached right before ``start`` (a name's prefix)."""
+    prefix = re.search(r"[\u0621-\u064a]*$", text[:start])
+    return prefix.group() if prefix else ""

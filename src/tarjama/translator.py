@@ -46,15 +46,18 @@ class SentenceTranslation:
 
     ``quotes`` and ``names`` pair each source quotation and glossary name with its
     English counterpart (spans relative to ``sentence.text`` and ``translation``);
-    ``method`` says how the translation was made: ``whole``, ``substituted`` (names put
-    in), ``rebuilt`` (translated in pieces around quotations and names) or ``retried``.
+    ``method`` says how the translation was made: ``whole``, ``substituted`` (a name's
+    rendering fixed in place), ``constrained`` (translated again with names and marks
+    written into the source), ``rebuilt`` (translated in pieces around quotations and
+    names; only with ``repair = "rebuild"``) or ``retried``.
 
     ``score`` is the model's confidence in the translation that was kept (see
     ``Hypothesis.score``): for a whole or substituted sentence, the model's score of its
-    sentence (a name put in does not change it); for a sentence translated in pieces
-    (cut for length, rebuilt around quotations and names, or retried that way), the
-    lowest score of its pieces, since it is only as sure as its weakest part. ``None``
-    when no model made it: text copied unchanged, or the source kept for an empty output.
+    sentence (a name put in does not change it); for a constrained one, the score of its
+    second translation; for a sentence translated in pieces (cut for length, rebuilt
+    around quotations and names, or retried that way), the lowest score of its pieces,
+    since it is only as sure as its weakest part. ``None`` when no model made it: text
+    copied unchanged, or the source kept for an empty output.
     """
 
     sentence: Sentence
@@ -158,6 +161,9 @@ class Translator:
             quality.quote_marks,
             self._translate_pieces,
             self.segmenter.units,
+            repair=quality.repair,
+            canonical_names=quality.names == "canonical",
+            short_quote_words=quality.short_quote_words,
         )
         self.thresholds = Thresholds(quality.length_ratio_low, quality.length_ratio_high)
         # the scores of the pieces the protector had translated, for rebuilt sentences
@@ -260,7 +266,7 @@ class Translator:
         for sentence, hypothesis, item in zip(sentences, first, protected, strict=True):
             flags = ["truncated"] * hypothesis.truncated
             score = hypothesis.score
-            if item.method == "rebuilt":  # what was kept is the pieces' translations
+            if item.method in ("rebuilt", "constrained"):  # what was kept is a later translation
                 score = _lowest(self._piece_scores.get(u) for u in item.units)
             if not hypothesis.text:  # keep the line: show the source rather than nothing
                 item.translation = sentence.text

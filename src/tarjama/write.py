@@ -85,6 +85,7 @@ def alignment_records(result: ArticleTranslation) -> list[dict[str, Any]]:
                         "english": n.english,
                         "type": n.type,
                         "target_span": list(n.target_span) if n.target_span else None,
+                        "rendering": n.rendering,
                         "found": n.found,
                     }
                     for n in item.names

@@ -142,15 +142,18 @@ def _check_quotes_and_names(result) -> None:
     for item in result.sentences:
         assert len(item.quotes) == len(item.sentence.quotes)
         if "quote_mismatch" not in item.flags:
-            opened = sum(q.opens for q in item.sentence.quotes)
-            closed = sum(q.closes for q in item.sentence.quotes)
-            assert (item.translation.count("“"), item.translation.count("”")) == (opened, closed)
-            spans = [q.target_span for q in item.quotes]
-            assert all(span is not None for span in spans) and spans == sorted(spans)
+            # every quotation placed, in order (a short one may have lost its marks)
+            assert all(q.target_span is not None or q.short for q in item.quotes)
+            spans = [q.target_span for q in item.quotes if q.target_span is not None]
+            assert spans == sorted(spans)
+            if len(spans) == len(item.quotes):
+                opened = sum(q.opens for q in item.sentence.quotes)
+                closed = sum(q.closes for q in item.sentence.quotes)
+                assert (item.translation.count("“"), item.translation.count("”")) == (opened, closed)
         for name in item.names:
             assert name.found or "name_missing" in item.flags
             if name.found:
-                assert item.translation[slice(*name.target_span)].lower() == name.english.lower()
+                assert item.translation[slice(*name.target_span)] == name.rendering
 
 
 def test_seed_quotations_and_names(translator: Translator) -> None:
