@@ -33,7 +33,7 @@ import pytest
 
 from tarjama.backends import register_backend
 
-from .fakes import FakeBackend, load_script
+from .fakes import FakeBackend, ScoredFake, load_script
 from .oracle import transliterate
 
 __all__ = ["load_script", "transliterate"]
@@ -49,6 +49,7 @@ check_outputs = load_script("check_outputs")
 MARKED_LAYERS = ("model", "browser", "ray")
 
 register_backend("fake", FakeBackend)
+register_backend("scored-fake", ScoredFake)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -105,7 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path, metavar="OUT", help="the -o folder of tarjama translate")
     p.add_argument("-o", "--output", type=Path, help="HTML file to write (default: OUT/report.html)")
     p.add_argument("--scores", type=Path, help="tarjama evaluate --json file (default: OUT/evaluation.json if present)")
+    _export_parser(commands)
     return parser
+
+
+def _export_parser(commands: Any) -> None:
+    from .export import ExportFormat
+
+    formats = [f.value for f in ExportFormat]
+    p = commands.add_parser("export", help="write the aligned sentence pairs of a translate output folder")
+    p.add_argument("folder", type=Path, metavar="OUT", help="the -o folder of tarjama translate")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file (moses: FILE.ar, FILE.en)")
+    p.add_argument("--format", choices=formats, help="default: from FILE's suffix (.tsv, .jsonl, .tmx)")
+    p.add_argument(
+        "--exclude-flag", action="append", default=[], metavar="FLAG", help="leave out pairs with FLAG (repeatable)"
+    )
+    p.add_argument("--min-score", type=float, metavar="X", help="leave out pairs scored below X, and unscored ones")
 
 
 def _version() -> str:
@@ -128,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "download": _download,
             "convert": _convert,
             "report": _report,
+            "export": _export,
             "evaluate": _evaluate,
             "evaluate-set": _evaluate_set,
         }
@@ -263,6 +279,19 @@ def _report(args: argparse.Namespace) -> int:
     data = write_report(args.folder, output, scores=args.scores)
     counts = f"{len(data.articles)} articles, {data.sentences} sentences, {data.flagged} flagged"
     print(f"tarjama: report of {counts}: {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
+    from .export import ExportFormat, export
+
+    format = args.format or args.output.suffix.lstrip(".")
+    if format not in {f.value for f in ExportFormat}:
+        raise ConfigError(f"cannot tell the format of {args.output} from its suffix; give --format tsv|jsonl|tmx|moses")
+    report = export(args.folder, args.output, format, exclude_flags=args.exclude_flag, min_score=args.min_score)
+    files = ", ".join(str(f) for f in report.files)
+    print(f"tarjama: {report.written} pairs written, {report.excluded} left out: {files}", file=sys.stderr)
     return EXIT_OK
 
 
