@@ -16,11 +16,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from .config import Settings
-from .document import Article, Paragraph, Sentence
+from .document import Article, ArticleTranslation, Paragraph, Sentence, SentenceTranslation
 from .errors import ConfigError, InputError, MissingExtraError, ModelLoadError, TarjamaError
-from .folder import RunReport
+from .folder import Progress, RunReport
 from .segment import Segmenter
-from .translator import ArticleTranslation, Progress, SentenceTranslation, Translator
+from .translator import Translator
 
 __all__ = [
     "Article",

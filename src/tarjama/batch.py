@@ -7,6 +7,9 @@ first batch, not after an hour), and cut into batches whose padded size (sentenc
 longest) stays within the token budget and whose sentence count stays within the cap.
 A batch that runs out of memory is halved and retried, and the budget shrinks for the
 rest of the call. Results come back in input order.
+
+Articles are pooled window by window (``article_windows``), the same way whichever
+engine translates them, so the batches, and the outputs, do not depend on the engine.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from .backends.base import Backend, Hypothesis
+from .document import Article
 
 if TYPE_CHECKING:
     from .cache import TranslationCache
@@ -173,3 +177,27 @@ def prefetch(items: Iterable[T], ahead: int) -> Iterator[T]:
             yield cast(T, item)
     finally:
         stop.set()
+
+
+def article_windows(articles: Iterable[Article], window_sentences: int) -> Iterator[list[Article]]:
+    """Articles grouped into the windows whose sentences are pooled and translated
+    together: a window closes once it holds ``window_sentences`` sentences (counted in
+    model units). Every engine windows the same way, so batches, and outputs, are the
+    same whichever engine runs.
+
+    Example:
+        >>> from tarjama.segment import Segmenter
+        >>> articles = [Segmenter().segment(t) for t in ["نعم. لا.", "نعم.", "لا."]]
+        >>> [len(w) for w in article_windows(articles, 2)]
+        [1, 2]
+    """
+    window: list[Article] = []
+    size = 0
+    for article in articles:
+        window.append(article)
+        size += sum(len(s.units) for s in article.sentences)
+        if size >= window_sentences:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window

@@ -1,4 +1,5 @@
-"""The data model every stage shares: an article made of paragraphs made of sentences.
+"""The data model every stage shares: an article made of paragraphs made of sentences,
+and its translation made of sentence translations.
 
 Spans are character offsets (Unicode code points) into the article's original text as
 decoded from its file, so ``article.original[s.start:s.end]`` is always the sentence as
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,97 @@ class Article:
     def source(self, sentence: Sentence) -> str:
         """The sentence exactly as the original text has it."""
         return self.original[sentence.start : sentence.end]
+
+
+@dataclass(frozen=True)
+class QuoteAlignment:
+    """A source quotation (or part of one) and its English counterpart, each as a span
+    relative to the sentence's normalised text and to its translation. ``short``: a
+    quotation of a few words that English may print without marks, so an unmatched one
+    is no failure."""
+
+    source_span: tuple[int, int]
+    target_span: tuple[int, int] | None
+    short: bool = False
+
+
+@dataclass(frozen=True)
+class NameAlignment:
+    """A glossary name and where it is in the translation; ``rendering`` is the English
+    form found there (the canonical one or an accepted variant)."""
+
+    source_span: tuple[int, int]
+    arabic: str
+    english: str
+    type: str
+    target_span: tuple[int, int] | None
+    rendering: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.target_span is not None
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Capitalised renderings in an article that look like one name written several ways."""
+
+    variants: dict[str, int]
+
+    @property
+    def preferred(self) -> str:
+        return max(self.variants.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+@dataclass(frozen=True)
+class SentenceTranslation:
+    """A source sentence, its translation and where both sit in their texts.
+
+    ``quotes`` and ``names`` pair each source quotation and glossary name with its
+    English counterpart (spans relative to ``sentence.text`` and ``translation``);
+    ``method`` says how the translation was made: ``whole``, ``substituted`` (a name's
+    rendering fixed in place), ``constrained`` (translated again with names and marks
+    written into the source), ``rebuilt`` (translated in pieces around quotations and
+    names; only with ``repair = "rebuild"``) or ``retried``.
+
+    ``score`` is the model's confidence in the translation that was kept (see
+    ``Hypothesis.score``): for a whole or substituted sentence, the model's score of its
+    sentence (a name put in does not change it); for a constrained one, the score of its
+    second translation; for a sentence translated in pieces (cut for length, rebuilt
+    around quotations and names, or retried that way), the lowest score of its pieces,
+    since it is only as sure as its weakest part. ``None`` when no model made it: text
+    copied unchanged, or the source kept for an empty output.
+    """
+
+    sentence: Sentence
+    source: str
+    translation: str
+    target_span: tuple[int, int]
+    flags: tuple[str, ...] = ()
+    quotes: tuple[QuoteAlignment, ...] = ()
+    names: tuple[NameAlignment, ...] = ()
+    method: str = "whole"
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ArticleTranslation:
+    """A translated article: the English text, the sentence alignment, and the names
+    rendered more than one way in it."""
+
+    article: Article
+    text: str
+    sentences: tuple[SentenceTranslation, ...]
+    renderings: tuple[Rendering, ...] = ()
+
+    def names_summary(self) -> dict[str, dict[str, Any]]:
+        """Per English glossary form: its Arabic forms seen, type, and how often it was
+        found in the English or missed."""
+        summary: dict[str, dict[str, Any]] = {}
+        for item in self.sentences:
+            for name in item.names:
+                entry = summary.setdefault(name.english, {"type": name.type, "arabic": [], "found": 0, "missing": 0})
+                if name.arabic not in entry["arabic"]:
+                    entry["arabic"].append(name.arabic)
+                entry["found" if name.found else "missing"] += 1
+        return summary

@@ -47,7 +47,8 @@ from .read import read_text
 from .write import atomic_write, write_json
 
 if TYPE_CHECKING:
-    from .translator import Progress, Translator
+    from .folder import Progress
+    from .translator import Translator
 
 logger = logging.getLogger(__name__)
 

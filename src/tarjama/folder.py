@@ -21,23 +21,41 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .document import Article, ArticleTranslation
+from .engines.base import Engine
 from .errors import InputError
 from .quality import score_summary
 from .read import Decoded, InputFile, read_file
+from .segment import Segmenter
 from .write import write_article, write_json, write_records
-
-if TYPE_CHECKING:
-    from .document import Article
-    from .engines import Engine
-    from .translator import ArticleTranslation, Progress, Translator
 
 logger = logging.getLogger(__name__)
 
 # how often a folder run rewrites its manifest while it works
 CHECKPOINT_SECONDS = 2.0
 MANIFEST = "manifest.json"
+
+
+@dataclass
+class Progress:
+    """Where a folder run stands; handed to the ``on_progress`` callback."""
+
+    files_total: int
+    files_read: int = 0
+    files_done: int = 0
+    files_failed: int = 0
+    # counted in translation units: a sentence cut for length counts once per piece
+    sentences_read: int = 0
+    sentences_done: int = 0
+
+    @property
+    def sentences_expected(self) -> int:
+        """Sentences in the whole run, extrapolated from the files read so far."""
+        if not self.files_read:
+            return 0
+        return round(self.sentences_read / self.files_read * self.files_total)
 
 
 @dataclass
@@ -65,25 +83,36 @@ class RunReport:
 
 
 class FolderRun:
-    """One ``Translator.translate_folder`` call (see the module docstring)."""
+    """One ``Translator.translate_folder`` call (see the module docstring).
+
+    Args:
+        files: the inputs, in order.
+        out: the output folder.
+        segmenter: segments each article read.
+        fingerprint: identifies what decides the translations (model, settings that change
+            the output, glossaries; ``tarjama.translator.Translator.fingerprint``).
+        engine: translates the articles, in order: the translator itself, or a pool of
+            workers (``tarjama.engines``).
+        describe: how the outputs are made, for the manifest (called at each checkpoint).
+    """
 
     def __init__(
         self,
-        translator: Translator,
         files: list[InputFile],
         out: Path,
         *,
+        segmenter: Segmenter,
+        fingerprint: str,
+        engine: Engine,
+        describe: Callable[[], dict[str, Any]],
         encoding: str | None = None,
         jsonl_field: str = "text",
         force: bool = False,
         on_progress: Callable[[Progress], None] | None = None,
-        engine: Engine | None = None,
     ) -> None:
-        from .translator import Progress
-
-        self.translator = translator
-        # translates the articles, in order: the translator itself, or a pool of workers (tarjama.engines)
-        self.engine: Engine = engine or translator
+        self.segmenter = segmenter
+        self.engine = engine
+        self.describe = describe
         self.files = files
         self.out = out
         self.encoding = encoding
@@ -91,8 +120,8 @@ class FolderRun:
         self.force = force
         self.on_progress = on_progress or (lambda progress: None)
         self.progress = Progress(files_total=len(files))
-        # what decides the outputs: the translator's settings, and how the files are read
-        self.fingerprint = f"{translator.fingerprint()}-{encoding or 'detect'}-{jsonl_field}"
+        # what decides the outputs: the translator's, and how the files are read
+        self.fingerprint = f"{fingerprint}-{encoding or 'detect'}-{jsonl_field}"
         self.entries: dict[str, dict[str, Any]] = {}
         # the sentence scores of each file done, for the manifest's totals
         self.scores: dict[str, list[float]] = {}
@@ -168,7 +197,7 @@ class FolderRun:
         return scores
 
     def _parse(self, item: InputFile, decoded: Decoded, sha256: str) -> tuple[_Pending, list[Article]]:
-        segment = self.translator.segmenter.segment
+        segment = self.segmenter.segment
         name = str(item.name)
         if item.path.suffix != ".jsonl":
             article = segment(decoded.text, name, markdown=item.path.suffix == ".md")
@@ -247,11 +276,8 @@ class FolderRun:
         entries = list(self.entries.values())
         done = [e for e in entries if e["status"] == "done"]
         sentences = sum(e["sentences"] for e in done if not e.get("resumed"))
-        # the work done elsewhere (the Ray engine): the pool, and what its workers ran on
-        elsewhere = {} if self.engine is self.translator else {"engine": self.engine.describe()}
         return {
-            **self.translator.describe(),
-            **elsewhere,
+            **self.describe(),
             "fingerprint": self.fingerprint,
             "files": [self.entries[str(f.name)] for f in self.files if str(f.name) in self.entries],
             "totals": {

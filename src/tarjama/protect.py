@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .document import QuotePart, Sentence
+from .document import NameAlignment, QuoteAlignment, QuotePart, Sentence
 from .glossary import Entry, Glossary, NameMatch, english_pattern, fold_latin
 from .quality import sentence_flags, skeleton
 
@@ -59,35 +59,6 @@ _LATIN_PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%"})
 _NO_SPACE_BEFORE = re.compile(r"^[.,;:!?%)\]]")  # "](target)" too
 # a constrained retranslation must stay this close (word sequence similarity) to the first
 MIN_CONSTRAINED_SIMILARITY = 0.5
-
-
-@dataclass(frozen=True)
-class QuoteAlignment:
-    """A source quotation (or part of one) and its English counterpart, each as a span
-    relative to the sentence's normalised text and to its translation. ``short``: a
-    quotation of a few words that English may print without marks, so an unmatched one
-    is no failure."""
-
-    source_span: tuple[int, int]
-    target_span: tuple[int, int] | None
-    short: bool = False
-
-
-@dataclass(frozen=True)
-class NameAlignment:
-    """A glossary name and where it is in the translation; ``rendering`` is the English
-    form found there (the canonical one or an accepted variant)."""
-
-    source_span: tuple[int, int]
-    arabic: str
-    english: str
-    type: str
-    target_span: tuple[int, int] | None
-    rendering: str | None = None
-
-    @property
-    def found(self) -> bool:
-        return self.target_span is not None
 
 
 @dataclass

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from math import fsum
 from typing import Any
 
+from .document import Rendering
+
 _ARABIC_RUN = re.compile("[\u0621-\u064a]{2,}")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -124,17 +126,6 @@ def skeleton(name: str) -> str:
     s = s.translate(str.maketrans("gkcdtvw", "qqqzzfu"))
     s = re.sub(r"[aeiouy'\- ]", "", s)
     return re.sub(r"(.)\1+", r"\1", s)
-
-
-@dataclass(frozen=True)
-class Rendering:
-    """Capitalised renderings in an article that look like one name written several ways."""
-
-    variants: dict[str, int]
-
-    @property
-    def preferred(self) -> str:
-        return max(self.variants.items(), key=lambda item: (item[1], item[0]))[0]
 
 
 def inconsistent_renderings(translations: Iterable[str], min_length: int = 4) -> list[Rendering]:

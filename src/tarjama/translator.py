@@ -7,22 +7,21 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .assemble import assemble
 from .backends import Backend, Hypothesis, load_backend
-from .batch import prefetch, translate_pooled
+from .batch import article_windows, prefetch, translate_pooled
 from .cache import open_translation_cache
 from .config import Settings
-from .document import Article, Sentence
+from .document import Article, ArticleTranslation, Sentence, SentenceTranslation
 from .engines import Engine, open_engine
-from .folder import FolderRun, RunReport
+from .folder import FolderRun, Progress, RunReport
 from .glossary import load_glossary
-from .protect import NameAlignment, Protected, Protector, QuoteAlignment
-from .quality import Rendering, Thresholds, arabic_share, inconsistent_renderings, sentence_flags
+from .protect import Protected, Protector
+from .quality import Thresholds, arabic_share, inconsistent_renderings, sentence_flags
 from .read import find_inputs
 from .segment import Segmenter
 
@@ -38,80 +37,6 @@ Outcome = tuple[Protected, list[str], float | None]
 
 # flags that --retry-flagged tries to mend with safer decoding
 RETRYABLE = frozenset({"repetition", "length_ratio", "untranslated", "truncated", "quote_mismatch", "name_missing"})
-
-
-@dataclass(frozen=True)
-class SentenceTranslation:
-    """A source sentence, its translation and where both sit in their texts.
-
-    ``quotes`` and ``names`` pair each source quotation and glossary name with its
-    English counterpart (spans relative to ``sentence.text`` and ``translation``);
-    ``method`` says how the translation was made: ``whole``, ``substituted`` (a name's
-    rendering fixed in place), ``constrained`` (translated again with names and marks
-    written into the source), ``rebuilt`` (translated in pieces around quotations and
-    names; only with ``repair = "rebuild"``) or ``retried``.
-
-    ``score`` is the model's confidence in the translation that was kept (see
-    ``Hypothesis.score``): for a whole or substituted sentence, the model's score of its
-    sentence (a name put in does not change it); for a constrained one, the score of its
-    second translation; for a sentence translated in pieces (cut for length, rebuilt
-    around quotations and names, or retried that way), the lowest score of its pieces,
-    since it is only as sure as its weakest part. ``None`` when no model made it: text
-    copied unchanged, or the source kept for an empty output.
-    """
-
-    sentence: Sentence
-    source: str
-    translation: str
-    target_span: tuple[int, int]
-    flags: tuple[str, ...] = ()
-    quotes: tuple[QuoteAlignment, ...] = ()
-    names: tuple[NameAlignment, ...] = ()
-    method: str = "whole"
-    score: float | None = None
-
-
-@dataclass(frozen=True)
-class ArticleTranslation:
-    """A translated article: the English text, the sentence alignment, and the names
-    rendered more than one way in it."""
-
-    article: Article
-    text: str
-    sentences: tuple[SentenceTranslation, ...]
-    renderings: tuple[Rendering, ...] = ()
-
-    def names_summary(self) -> dict[str, dict[str, Any]]:
-        """Per English glossary form: its Arabic forms seen, type, and how often it was
-        found in the English or missed."""
-        summary: dict[str, dict[str, Any]] = {}
-        for item in self.sentences:
-            for name in item.names:
-                entry = summary.setdefault(name.english, {"type": name.type, "arabic": [], "found": 0, "missing": 0})
-                if name.arabic not in entry["arabic"]:
-                    entry["arabic"].append(name.arabic)
-                entry["found" if name.found else "missing"] += 1
-        return summary
-
-
-@dataclass
-class Progress:
-    """Where a folder run stands; handed to the ``on_progress`` callback."""
-
-    files_total: int
-    files_read: int = 0
-    files_done: int = 0
-    files_failed: int = 0
-    # counted in translation units: a sentence cut for length counts once per piece
-    sentences_read: int = 0
-    sentences_done: int = 0
-
-    @property
-    def sentences_expected(self) -> int:
-        """Sentences in the whole run, extrapolated from the files read so far."""
-        if not self.files_read:
-            return 0
-        return round(self.sentences_read / self.files_read * self.files_total)
 
 
 class Translator:
@@ -339,15 +264,23 @@ class Translator:
         """
         out = Path(out_dir)
         files = find_inputs(list(inputs), exclude=out)
+        chosen = open_engine(engine or self.settings.engine.name, self.settings, local=self, build=Translator)
+
+        def describe() -> dict[str, Any]:
+            # work done elsewhere (the Ray engine) adds the pool, and what its workers ran on
+            return self.describe() if chosen is self else {**self.describe(), "engine": chosen.describe()}
+
         run = FolderRun(
-            self,
             files,
             out,
+            segmenter=self.segmenter,
+            fingerprint=self.fingerprint(),
+            engine=chosen,
+            describe=describe,
             encoding=encoding,
             jsonl_field=jsonl_field,
             force=force,
             on_progress=on_progress,
-            engine=open_engine(self, engine),
         )
         return run.run()
 
@@ -365,30 +298,6 @@ class Translator:
         ]
         blob = json.dumps([described, settings, glossaries], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def article_windows(articles: Iterable[Article], window_sentences: int) -> Iterator[list[Article]]:
-    """Articles grouped into the windows whose sentences are pooled and translated
-    together: a window closes once it holds ``window_sentences`` sentences (counted in
-    model units). Every engine windows the same way, so batches, and outputs, are the
-    same whichever engine runs.
-
-    Example:
-        >>> from tarjama.segment import Segmenter
-        >>> articles = [Segmenter().segment(t) for t in ["نعم. لا.", "نعم.", "لا."]]
-        >>> [len(w) for w in article_windows(articles, 2)]
-        [1, 2]
-    """
-    window: list[Article] = []
-    size = 0
-    for article in articles:
-        window.append(article)
-        size += sum(len(s.units) for s in article.sentences)
-        if size >= window_sentences:
-            yield window
-            window, size = [], 0
-    if window:
-        yield window
 
 
 def _joined(parts: list[Hypothesis]) -> Hypothesis:

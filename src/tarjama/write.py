@@ -11,12 +11,10 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .document import ArticleTranslation
 from .normalise import NormalisedText, normalise
-
-if TYPE_CHECKING:
-    from .translator import ArticleTranslation
 
 
 def atomic_write(path: Path, text: str) -> None:

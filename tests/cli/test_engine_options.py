@@ -40,7 +40,7 @@ def test_missing_ray_names_the_extra(
     from tarjama.engines.ray import RayEngine
 
     with pytest.raises(MissingExtraError, match=r"ray is not installed: pip install 'tarjama\[ray\]'"):
-        RayEngine(Settings())
+        RayEngine(Settings(), build=Translator)
     (tmp_path / "a.txt").write_text("قال الوزير.", encoding="utf-8")
     argv = ["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--backend", "fake", "--engine", "ray"]
     assert main([*argv, "--no-cache", "-q"]) == 2

@@ -11,51 +11,47 @@ manifest from them, so the files are the same whichever engine ran.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
 
+from ..config import Settings
 from ..errors import ConfigError
-
-if TYPE_CHECKING:
-    from ..document import Article
-    from ..translator import ArticleTranslation, Translator
+from .base import Engine, Translating
 
 ENGINES = ("local", "ray")
 
 
-class Engine(Protocol):
-    """Translates articles and yields the results in input order; ``on_batch`` is
-    called with the number of model units (sentence pieces) done, for progress.
-    ``describe()`` says how, for the manifest."""
+def open_engine(
+    name: str | Engine, settings: Settings, *, local: Engine, build: Callable[[Settings], Translating]
+) -> Engine:
+    """The engine named ``name`` for a run with ``settings``; an engine object is
+    returned as it is.
 
-    def translate_articles(
-        self, articles: Iterable[Article], on_batch: Callable[[int], None] | None = None
-    ) -> Iterator[ArticleTranslation]: ...
-
-    def describe(self) -> dict[str, Any]: ...
-
-
-def open_engine(translator: Translator, engine: str | Engine | None = None) -> Engine:
-    """The engine named ``engine`` (default: the ``[engine] name`` setting) for
-    ``translator``'s settings; an engine object is returned as it is.
+    Args:
+        name: ``"local"``, ``"ray"``, or an engine.
+        settings: the run's settings (the Ray engine reads its ``[engine]`` options).
+        local: the engine ``"local"`` means: the translator of this process.
+        build: makes a translator from settings, in each Ray worker.
 
     Raises:
         ConfigError: the name is not one of ``ENGINES``.
         MissingExtraError: ``ray`` without Ray installed.
     """
-    if engine is not None and not isinstance(engine, str):
-        return engine
-    name = engine or translator.settings.engine.name
+    if not isinstance(name, str):
+        return name
     if name == "local":
-        return translator
+        return local
     if name == "ray":
         from .ray import RayEngine
 
-        options = translator.settings.engine
+        options = settings.engine
         return RayEngine(
-            translator.settings,
+            settings,
+            build=build,
             address=options.ray_address,
             workers=options.workers,
             gpus_per_worker=options.gpus_per_worker,
         )
     raise ConfigError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+__all__ = ["ENGINES", "Engine", "Translating", "open_engine"]

@@ -7,7 +7,7 @@ How it works:
 
 * The driver (the process that runs ``FolderRun``) reads, hashes and segments the files
   as the local engine does, groups the articles into the same windows
-  (``batching.window_sentences`` sentences, ``tarjama.translator.article_windows``) and
+  (``batching.window_sentences`` sentences, ``tarjama.batch.article_windows``) and
   hands each window to an idle actor of a ``ray.util.ActorPool``.
 * Each actor holds one ``Translator`` built from the run's settings (either backend) on
   the device Ray gives it (``num_gpus=gpus_per_worker``), and translates a window
@@ -43,16 +43,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..backends.transformers import first_line
-from ..batch import prefetch
+from ..batch import article_windows, prefetch
 from ..config import Settings
+from ..document import Article, ArticleTranslation
 from ..errors import ConfigError, MissingExtraError, TarjamaError
-
-if TYPE_CHECKING:
-    from ..document import Article
-    from ..translator import ArticleTranslation, Translator
+from .base import Translating
 
 logger = logging.getLogger(__name__)
 
@@ -83,20 +81,19 @@ class TranslationWorker:
     a restarted actor loads it again when its retried window arrives.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, build: Callable[[Settings], Translating]) -> None:
         self.settings = settings
-        self.translator: Translator | None = None
+        self.build = build
+        self.translator: Translating | None = None
 
     def translate(self, index: int, window: list[Article]) -> tuple[int, list[ArticleTranslation], dict[str, Any]]:
         """Translate one window of articles; ``index`` comes back with the results and
         the description of the backend that made them (device, precision, threads)."""
         if self.translator is None:
-            from ..translator import Translator
-
             # as the command does: one progress bar, on the driver, and no long warnings
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-            self.translator = Translator(self.settings)
+            self.translator = self.build(self.settings)
         return index, list(self.translator.translate_articles(window)), self.translator.backend.describe()
 
 
@@ -105,6 +102,7 @@ class RayEngine:
 
     Args:
         settings: the run's settings; every actor builds its translator from them.
+        build: makes that translator (``tarjama.Translator``).
         address: the Ray cluster to join (``"auto"``, ``"ray://HEAD:10001"``); ``None``
             starts a local Ray instance.
         workers: actors, each holding one model; ``None``: one per ``gpus_per_worker``
@@ -117,7 +115,7 @@ class RayEngine:
     Example:
         >>> from tarjama import Translator
         >>> translator = Translator(model_name="tests/fixtures/tiny-translit", decoding_beams=1)  # doctest: +SKIP
-        >>> engine = RayEngine(translator.settings, workers=2)  # doctest: +SKIP
+        >>> engine = RayEngine(translator.settings, build=Translator, workers=2)  # doctest: +SKIP
         >>> translator.translate_folder(["seeds/"], "out/", engine=engine).manifest["totals"]["done"]  # doctest: +SKIP
         1
     """
@@ -126,12 +124,14 @@ class RayEngine:
         self,
         settings: Settings,
         *,
+        build: Callable[[Settings], Translating],
         address: str | None = None,
         workers: int | None = None,
         gpus_per_worker: float | None = None,
     ) -> None:
         self.ray = import_ray()
         self.settings = settings
+        self.build = build
         self.address = address
         self.workers = workers
         self.gpus_per_worker = gpus_per_worker
@@ -199,14 +199,12 @@ class RayEngine:
         worker = self.ray.remote(TranslationWorker).options(
             num_cpus=1, num_gpus=gpus, max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS
         )
-        return [worker.remote(self.settings) for _ in range(count)]
+        return [worker.remote(self.settings, self.build) for _ in range(count)]
 
     def _in_order(
         self, actors: list[Any], articles: Iterable[Article], on_batch: Callable[[int], None] | None
     ) -> Iterator[ArticleTranslation]:
         from ray.util import ActorPool
-
-        from ..translator import article_windows
 
         pool = ActorPool(actors)
         windows = enumerate(article_windows(articles, self.settings.batching.window_sentences))
