@@ -15,6 +15,7 @@ Flags (each is a name in the alignment's ``flags`` list and is counted in the ma
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,9 @@ from .document import Rendering
 _ARABIC_RUN = re.compile("[\u0621-\u064a]{2,}")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LETTER = re.compile(r"[^\W\d_]")
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)*\b")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)*\b(?!['’]\w)")  # not "Didn't"
+# spellings of one name share most of their letters (Ghani, Qaani: 0.6)
+MIN_SPELLING_SIMILARITY = 0.6
 _FIRST_WORD = re.compile(r"^\W*\w+")
 
 
@@ -128,21 +131,59 @@ def skeleton(name: str) -> str:
     return re.sub(r"(.)\1+", r"\1", s)
 
 
+def shape(word: str) -> str:
+    """The word's pattern of consonant (``C``) and vowel (``V``) runs (``y`` after the
+    first letter is a vowel): spellings of one transliterated name keep it (Ghani,
+    Qaani: ``CVCV``), a name and a different word with the same consonants do not (Ford,
+    Friday; Wales, Welsh).
+
+    Example:
+        >>> shape("Kadhimi") == shape("Kazemi"), shape("Wales") == shape("Welsh")
+        (True, False)
+    """
+    s = word[:1].lower() + word[1:].lower().replace("y", "a")
+    return re.sub(r"(.)\1+", r"\1", "".join("V" if ch in "aeiou" else "C" for ch in s if ch.isalpha()))
+
+
 def inconsistent_renderings(translations: Iterable[str], min_length: int = 4) -> list[Rendering]:
     """Groups of capitalised words (not sentence-initial) of an article that share a
-    skeleton but are spelled differently: the same name rendered several ways."""
-    groups: dict[str, Counter[str]] = defaultdict(Counter)
-    for text in translations:
+    consonant skeleton and a consonant-vowel shape but are spelled differently: the same
+    name rendered several ways. A word the article also writes in lowercase is a common
+    word ("live", "street"), not a name."""
+    # a headline in title case capitalises common words: it says nothing about names
+    texts = [t for t in translations if not _title_case(t)]
+    lowercase = {w for text in texts for w in re.findall(r"\b[a-z][a-z]+\b", text)}
+    groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for text in texts:
         first = _FIRST_WORD.match(text)
         skip = first.end() if first else 0
         for match in _CAPITALISED.finditer(text):
             word = match.group()
-            if match.start() >= skip and len(word) >= min_length and len(skeleton(word)) >= 2:
-                groups[skeleton(word)][word] += 1
+            if match.start() < skip or len(word) < min_length or word.lower() in lowercase:
+                continue
+            if len(skeleton(word)) >= 2:
+                groups[(skeleton(word), shape(word))][word] += 1
     renderings = []
     for counts in groups.values():
         # "Iraq" and "Iraqi", "Iran" and "Iranian": a name and its adjective, not two spellings
         spellings = {w: n for w, n in counts.items() if not any(w != u and w.startswith(u) for u in counts)}
+        preferred = Rendering(spellings).preferred
+        spellings = {w: n for w, n in spellings.items() if _alike(w, preferred) >= MIN_SPELLING_SIMILARITY}
         if len(spellings) > 1:
             renderings.append(Rendering(spellings))
     return renderings
+
+
+def _alike(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
+
+
+def _title_case(text: str) -> bool:
+    """Whether most longer words of ``text`` are capitalised (a headline in title case)."""
+    words = re.findall(r"[^\W\d_]{4,}", text)[1:]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) > 0.6
+
+
+def mentions(text: str, words: Iterable[str]) -> bool:
+    """Whether ``text`` has any of ``words`` as a whole word."""
+    return any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) for word in words)

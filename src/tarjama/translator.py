@@ -21,7 +21,7 @@ from .engines import Engine, open_engine
 from .folder import FolderRun, Progress, RunReport
 from .glossary import load_glossary
 from .protect import Protected, Protector
-from .quality import Thresholds, arabic_share, inconsistent_renderings, sentence_flags
+from .quality import Thresholds, arabic_share, inconsistent_renderings, mentions, sentence_flags
 from .read import find_inputs
 from .segment import Segmenter
 
@@ -172,7 +172,7 @@ class Translator:
                         article.source(s),
                         item.translation,
                         span,
-                        tuple(flags + ["name_inconsistent"] * _mentions(item.translation, minority)),
+                        tuple(flags + ["name_inconsistent"] * mentions(item.translation, minority)),
                         tuple(item.quotes),
                         tuple(item.names),
                         item.method,
@@ -327,7 +327,3 @@ def _copied(article: Article) -> ArticleTranslation:
             for s, (a, b) in zip(sentences, spans, strict=True)
         ),
     )
-
-
-def _mentions(text: str, variants: set[str]) -> bool:
-    return any(variant in text for variant in variants)

@@ -385,3 +385,22 @@ def test_rebuilt_name_takes_its_prefix_in_english(tmp_path: Path) -> None:
     )
     assert item.method == "rebuilt"
     assert item.translation == "sAfr Alwzyr to Baghdad >ms."
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        ["The Welsh assembly met.", "Members in Wales worried.", "The Welsh members spoke."],  # a name, its adjective
+        ["On Friday the court met.", "Then Ford spoke to it."],  # other words, same consonants
+        ["Tough Talk And Then We Fell In Love Again", "They said they live in Love Street."],  # title case
+        ["He said he Didn't know.", "The Town Hall was closed."],
+    ],
+)
+def test_different_words_are_not_one_name_spelled_two_ways(article: list[str]) -> None:
+    assert inconsistent_renderings(article) == []
+
+
+def test_name_inconsistent_marks_whole_words_only() -> None:
+    from tarjama.quality import mentions
+
+    assert mentions("He met Qaani.", {"Qaani"}) and not mentions("Liverpool won.", {"Live"})
