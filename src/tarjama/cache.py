@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import Hypothesis
-from .errors import ConfigError
+from .errors import CacheError
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class TranslationCache:
         scope: from ``cache_scope(backend.describe())``.
 
     Raises:
-        ConfigError: the file cannot be opened or is not a tarjama cache.
+        CacheError: the file cannot be opened, read or written, or is not a tarjama cache.
 
     Example:
         >>> cache = TranslationCache(":memory:", scope="s1")
@@ -118,12 +118,15 @@ class TranslationCache:
             )
             connection.commit()
         except (OSError, sqlite3.Error) as error:
-            raise ConfigError(
-                f"cannot use the translation cache {self.path} ({error}); "
-                "point [cache] dir elsewhere or turn the cache off with --no-cache"
-            ) from None
+            raise self._unusable(error) from None
         self._connection = connection
         return connection
+
+    def _unusable(self, error: Exception) -> CacheError:
+        return CacheError(
+            f"cannot use the translation cache {self.path} ({error}); "
+            "point [cache] dir elsewhere or turn the cache off with --no-cache"
+        )
 
     def get(self, sources: Iterable[str]) -> dict[str, Hypothesis]:
         """The cached translations among ``sources``, by source text."""
@@ -131,27 +134,33 @@ class TranslationCache:
         found: dict[str, Hypothesis] = {}
         with self._lock:
             connection = self._connect()
-            for start in range(0, len(wanted), _LOOKUP_CHUNK):
-                chunk = wanted[start : start + _LOOKUP_CHUNK]
-                rows = connection.execute(
-                    "SELECT source, translation, truncated, score FROM translations "
-                    f"WHERE scope = ? AND scored = 1 AND source IN ({','.join('?' * len(chunk))})",
-                    (self.scope, *chunk),
-                )
-                for source, translation, truncated, score in rows:
-                    found[source] = Hypothesis(translation, bool(truncated), score)
+            try:
+                for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                    chunk = wanted[start : start + _LOOKUP_CHUNK]
+                    rows = connection.execute(
+                        "SELECT source, translation, truncated, score FROM translations "
+                        f"WHERE scope = ? AND scored = 1 AND source IN ({','.join('?' * len(chunk))})",
+                        (self.scope, *chunk),
+                    )
+                    for source, translation, truncated, score in rows:
+                        found[source] = Hypothesis(translation, bool(truncated), score)
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
         return found
 
     def put(self, items: Sequence[tuple[str, Hypothesis]]) -> None:
         """Store translations (replacing any under the same scope and source)."""
         with self._lock:
             connection = self._connect()
-            connection.executemany(
-                "INSERT OR REPLACE INTO translations (scope, source, translation, truncated, score, scored) "
-                "VALUES (?, ?, ?, ?, ?, 1)",
-                [(self.scope, source, h.text, int(h.truncated), h.score) for source, h in items],
-            )
-            connection.commit()
+            try:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO translations (scope, source, translation, truncated, score, scored) "
+                    "VALUES (?, ?, ?, ?, ?, 1)",
+                    [(self.scope, source, h.text, int(h.truncated), h.score) for source, h in items],
+                )
+                connection.commit()
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
 
     def close(self) -> None:
         with self._lock:

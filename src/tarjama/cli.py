@@ -1,7 +1,8 @@
 """The ``tarjama`` command: argument parsing over the public API, errors to exit codes.
 
-Exit codes: 0 all good, 1 some files failed, 2 usage, configuration or model error,
-130 interrupted.
+Exit codes: each error class has its own (``tarjama.errors``): 0 all good, 1 some files
+failed, 2 usage (option, setting, input), 3 a model or package is missing, 4 the run
+failed while working, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
 from .config import QualitySettings
+from .errors import EXIT_FILES_FAILED, EXIT_INTERRUPTED, EXIT_OK, TarjamaError
 
-EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # the [engine] settings that only the Ray engine reads
 RAY_OPTIONS = ("engine_ray_address", "engine_workers", "engine_gpus_per_worker")
 # tarjama.backends.ct2.COMPUTE_TYPES, repeated so that --help imports no backend
@@ -134,8 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="tarjama: %(levelname)s: %(message)s"
     )
-    from .errors import TarjamaError
-
     try:
         commands = {
             "translate": _translate,
@@ -150,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except TarjamaError as error:
         print(f"tarjama: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return error.exit_code
     except KeyboardInterrupt:
         print(
             "tarjama: interrupted; the files finished so far are written and recorded in the manifest: "

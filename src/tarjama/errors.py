@@ -1,10 +1,38 @@
-"""Typed errors. Each message says what went wrong and what to do next."""
+"""Typed errors. Each message says what went wrong and what to do next.
+
+Each error class knows the exit code the ``tarjama`` command ends with when it is raised:
+
+==== ============================================================================
+code meaning
+==== ============================================================================
+0    all good
+1    some input files failed; the others were translated (``FolderRun``)
+2    usage: a wrong option, setting, input or reference (``ConfigError``,
+     ``InputError``, ``EvaluationError``): fix the command or the files
+3    unavailable: a model, tokenizer or optional package is missing
+     (``ModelLoadError``, ``MissingExtraError``): download or install it
+4    the run failed while working (``WorkerError``, ``CacheError``): what was
+     finished is recorded; run the same command again to go on
+130  interrupted (Ctrl-C)
+==== ============================================================================
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+EXIT_OK = 0
+EXIT_FILES_FAILED = 1
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
+EXIT_FAILED = 4
+EXIT_INTERRUPTED = 130
 
 
 class TarjamaError(Exception):
     """Root of every error tarjama raises on purpose."""
+
+    exit_code: ClassVar[int] = EXIT_USAGE
 
 
 class ConfigError(TarjamaError):
@@ -14,16 +42,25 @@ class ConfigError(TarjamaError):
 class ModelLoadError(TarjamaError):
     """A model or tokenizer cannot be loaded (not cached, hub unreachable, wrong folder)."""
 
+    exit_code = EXIT_UNAVAILABLE
+
 
 class MissingExtraError(TarjamaError):
     """An optional dependency is not installed."""
+
+    exit_code = EXIT_UNAVAILABLE
 
     def __init__(self, module: str, extra: str) -> None:
         super().__init__(f"{module} is not installed: pip install 'tarjama[{extra}]'")
 
 
-class InputError(TarjamaError):
-    """An input file cannot be read or is not text; the message names the file."""
+class FileError(TarjamaError):
+    """A file cannot be used as given; the message names the file and the problem.
+
+    Attributes:
+        path: the file.
+        problem: what is wrong with it, without the path.
+    """
 
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
@@ -31,10 +68,21 @@ class InputError(TarjamaError):
         self.problem = problem
 
 
-class EvaluationError(TarjamaError):
-    """Translations and references cannot be scored together; the message names the file and the mismatch."""
+class InputError(FileError):
+    """An input file cannot be read or is not text."""
 
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
+
+class EvaluationError(FileError):
+    """Translations and references cannot be scored together (the file and the mismatch)."""
+
+
+class WorkerError(TarjamaError):
+    """A worker of the Ray engine kept dying: its window could not be translated."""
+
+    exit_code = EXIT_FAILED
+
+
+class CacheError(TarjamaError):
+    """The translation cache (an SQLite file) cannot be opened, read or written."""
+
+    exit_code = EXIT_FAILED

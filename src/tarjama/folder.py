@@ -203,7 +203,7 @@ class FolderRun:
             article = segment(decoded.text, name, markdown=item.path.suffix == ".md")
             article.meta["file"] = name
             return _Pending(item, decoded, sha256, 1), [article]
-        records = _jsonl_records(decoded.text, self.jsonl_field)
+        records = _jsonl_records(decoded.text, self.jsonl_field, name)
         articles = []
         for number, record in enumerate(records):
             article = segment(record[self.jsonl_field], f"{name}#{number}")
@@ -296,7 +296,7 @@ class FolderRun:
         }
 
 
-def _jsonl_records(text: str, field_name: str) -> list[dict[str, Any]]:
+def _jsonl_records(text: str, field_name: str, name: str) -> list[dict[str, Any]]:
     records = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -304,12 +304,12 @@ def _jsonl_records(text: str, field_name: str) -> list[dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise InputError("", f"line {number} is not JSON ({error.msg})") from None
+            raise InputError(name, f"line {number} is not JSON ({error.msg})") from None
         if not isinstance(record, dict) or not isinstance(record.get(field_name), str):
-            raise InputError("", f"line {number} has no text field {field_name!r} (choose one with --jsonl-field)")
+            raise InputError(name, f"line {number} has no text field {field_name!r} (choose one with --jsonl-field)")
         records.append(record)
     if not records:
-        raise InputError("", "holds no JSON records")
+        raise InputError(name, "holds no JSON records")
     return records
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tarjama import cli, errors
 from tarjama.cli import main
 
 from ..conftest import SEED
@@ -87,7 +88,7 @@ def test_missing_model_fails_fast_with_the_way_out(tmp_path: Path, capsys: pytes
     code = main(["translate", str(SEED), "-o", str(tmp_path / "out"), "-q"])
     assert time.perf_counter() - started < 30
     err = capsys.readouterr().err
-    assert code == 2
+    assert code == 3
     assert "Helsinki-NLP/opus-mt-ar-en' is not available offline" in err
     assert "tarjama download Helsinki-NLP/opus-mt-ar-en -o DIR" in err and "--model DIR" in err
     assert "Traceback" not in err
@@ -105,13 +106,13 @@ def test_missing_model_fails_fast_without_offline_mode(tmp_path: Path) -> None:
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert time.perf_counter() - started < 30
-    assert done.returncode == 2
+    assert done.returncode == 3
     assert "is not available offline and could not be downloaded" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_missing_model_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["translate", str(SEED), "-o", str(tmp_path), "--model", str(tmp_path / "nothing")]) == 2
+    assert main(["translate", str(SEED), "-o", str(tmp_path), "--model", str(tmp_path / "nothing")]) == 3
     assert "cannot load a model from the folder" in capsys.readouterr().err
 
 
@@ -147,3 +148,33 @@ def test_segment_prints_sentences(capsys: pytest.CaptureFixture[str]) -> None:
     paragraphs = capsys.readouterr().out.strip().split("\n\n")
     assert len(paragraphs) == 15
     assert paragraphs[5].splitlines()[1] == "ولم تعلن اى جماعة مسئوليتها عن الهجوم ."
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.ConfigError("bad setting"), 2),
+        (errors.InputError("a.txt", "no such file"), 2),
+        (errors.EvaluationError("b.en.txt", "3 lines, the reference has 4"), 2),
+        (errors.ModelLoadError("no model"), 3),
+        (errors.MissingExtraError("ray", "ray"), 3),
+        (errors.WorkerError("a worker died"), 4),
+        (errors.CacheError("database is locked"), 4),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_each_error_class_has_its_exit_code(
+    error: errors.TarjamaError, code: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(args: object) -> int:
+        raise error
+
+    monkeypatch.setattr(cli, "_segment", failing)
+    assert main(["segment", "-"]) == code == type(error).exit_code
+    assert capsys.readouterr().err == f"tarjama: error: {error}\n"
+
+
+def test_file_errors_share_one_base() -> None:
+    for error in (errors.InputError("a.txt", "empty"), errors.EvaluationError("a.en.txt", "empty")):
+        assert isinstance(error, errors.FileError)
+        assert str(error) == f"{error.path}: empty" and error.problem == "empty"

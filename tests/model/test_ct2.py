@@ -172,8 +172,8 @@ def test_convert_command_makes_a_model_folder_for_translate(tiny_model: Path, ct
     assert english.splitlines()[0] == ct2.translate_batch([first])[0].text
 
 
-def test_convert_of_a_missing_model_exits_2_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["convert", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")]) == 2
+def test_convert_of_a_missing_model_exits_3_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["convert", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")]) == 3
     assert "cannot load a model from the folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

@@ -11,7 +11,7 @@ from tarjama import Translator
 from tarjama.backends import Hypothesis
 from tarjama.cache import CACHE_FILE, SCHEMA_VERSION, TranslationCache, cache_scope, folder_fingerprint
 from tarjama.cli import main
-from tarjama.errors import ConfigError
+from tarjama.errors import CacheError
 
 from ..conftest import SEED, FakeBackend, transliterate
 
@@ -124,11 +124,11 @@ def test_entries_persist_with_their_flags(tmp_path: Path) -> None:
 def test_unusable_cache_path_says_what_to_do(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"cannot use the translation cache .* --no-cache"):
+    with pytest.raises(CacheError, match=r"cannot use the translation cache .* --no-cache"):
         TranslationCache(blocker / CACHE_FILE, "s").get(["قال"])
     corrupt = tmp_path / "corrupt.sqlite3"
     corrupt.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ConfigError, match="cannot use the translation cache"):
+    with pytest.raises(CacheError, match="cannot use the translation cache"):
         TranslationCache(corrupt, "s").get(["قال"])
 
 

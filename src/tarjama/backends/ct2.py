@@ -111,6 +111,7 @@ def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
     if name.startswith((".", "/", "~")):
         raise model_unavailable(name, "no such folder")
     from huggingface_hub import hf_hub_download, try_to_load_from_cache
+    from huggingface_hub.errors import EntryNotFoundError
 
     cached = try_to_load_from_cache(name, "config.json", revision=revision)
     if isinstance(cached, str):
@@ -119,7 +120,7 @@ def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
         raise model_unavailable(name, "not in the local cache, and the Hugging Face Hub cannot be reached")
     try:
         config = Path(hf_hub_download(name, "config.json", revision=revision))
-    except Exception as error:  # the hub client's errors differ by version and cause
+    except (OSError, ValueError, EntryNotFoundError) as error:  # HTTP and network errors are OSErrors
         raise model_unavailable(name, first_line(error)) from None
     return name, config.parent.name  # .../snapshots/<commit>/config.json
 

@@ -49,7 +49,7 @@ from ..backends.transformers import first_line
 from ..batch import article_windows, prefetch
 from ..config import Settings
 from ..document import Article, ArticleTranslation
-from ..errors import ConfigError, MissingExtraError, TarjamaError
+from ..errors import ConfigError, MissingExtraError, TarjamaError, WorkerError
 from .base import Translating
 
 logger = logging.getLogger(__name__)
@@ -58,10 +58,6 @@ logger = logging.getLogger(__name__)
 MAX_RESTARTS = 3
 # windows per worker that may be in flight or finished but waiting for an earlier one
 LOOKAHEAD = 2
-
-
-class RayWorkerError(TarjamaError):
-    """A Ray worker kept dying: its window could not be translated."""
 
 
 def import_ray() -> Any:
@@ -148,7 +144,7 @@ class RayEngine:
         actors (and a Ray instance started here) are stopped when the iteration ends.
 
         Raises:
-            RayWorkerError: a worker died more than ``MAX_RESTARTS`` times.
+            WorkerError: a worker died more than ``MAX_RESTARTS`` times.
             ConfigError: GPUs per worker are asked for and the cluster has none.
         """
         ray = self.ray
@@ -245,7 +241,7 @@ class RayEngine:
                 raise error.cause from None
             raise
         except exceptions.RayActorError as error:
-            raise RayWorkerError(
+            raise WorkerError(
                 f"a Ray worker died and was restarted {MAX_RESTARTS} times ({first_line(error)}); the files "
                 "finished so far are recorded in the manifest: run the same command again to go on"
             ) from None
