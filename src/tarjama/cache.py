@@ -18,7 +18,6 @@ also holds models converted for CTranslate2.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -30,12 +29,11 @@ from typing import Any
 
 from .backends.base import Hypothesis
 from .errors import CacheError
+from .identity import backend_identity, digest
 
 logger = logging.getLogger(__name__)
 
 CACHE_FILE = "translations.sqlite3"
-# describe() entries that change how fast a backend runs, not what it outputs
-_NOT_OUTPUT = frozenset({"threads", "inter_threads", "intra_threads", "converted"})
 # PRAGMA user_version of the current schema: 1 added the score of each translation
 SCHEMA_VERSION = 1
 # SQLite's limit on parameters per statement is 32766 in current versions, 999 in old ones
@@ -48,29 +46,10 @@ def default_cache_dir() -> Path:
     return Path(base) / "tarjama"
 
 
-def folder_fingerprint(folder: str | os.PathLike[str]) -> str:
-    """Identify the contents of a local model folder cheaply: the absolute path and the
-    name, size and modification time of each file in it. Re-saving or replacing the
-    model changes it, so caches keyed on it do not serve stale results."""
-    root = Path(folder).expanduser().resolve()
-    digest = hashlib.sha256(str(root).encode())
-    for path in sorted(root.iterdir()):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"\0{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
-
-
 def cache_scope(description: Mapping[str, Any]) -> str:
-    """The cache key for everything but the sentence: a hash of a backend's ``describe()``
-    (model, revision, device, precision, decoding settings, library versions), without
-    thread counts, plus the fingerprint of the model folder when the model is local."""
-    identity = {k: v for k, v in description.items() if k not in _NOT_OUTPUT}
-    model = identity.get("model")
-    if isinstance(model, str) and Path(model).expanduser().is_dir():
-        identity["folder"] = folder_fingerprint(model)
-    text = json.dumps(identity, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    """The cache key for everything but the sentence: a digest of what decides a
+    backend's translations (``tarjama.identity.backend_identity`` of its ``describe()``)."""
+    return digest(backend_identity(description), 32)
 
 
 class TranslationCache:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +18,7 @@ from .document import Article, ArticleTranslation, Sentence, SentenceTranslation
 from .engines import Engine, open_engine
 from .folder import FolderRun, Progress, RunReport
 from .glossary import load_glossary
+from .identity import digest, run_identity
 from .protect import Protected, Protector
 from .quality import Thresholds, arabic_share, inconsistent_renderings, mentions, sentence_flags
 from .read import find_inputs
@@ -285,19 +284,13 @@ class Translator:
         return run.run()
 
     def fingerprint(self) -> str:
-        """A hash of everything that decides the translations: model and revision,
-        backend settings, segmenter, tarjama version and the glossaries' contents. A
-        folder run redoes the files of an earlier run whose fingerprint differs."""
-        described = {k: v for k, v in self.describe().items() if k not in ("threads", "settings")}
-        # how and where the work is done does not change the translations
-        settings = {k: v for k, v in self.settings.to_dict().items() if k not in ("batching", "cache", "engine")}
-        glossaries = [
-            hashlib.sha256(Path(p).read_bytes()).hexdigest()
-            for p in self.settings.quality.glossary
-            if Path(p).is_file()
-        ]
-        blob = json.dumps([described, settings, glossaries], sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        """A digest of everything that decides the translations
+        (``tarjama.identity.run_identity``): model, the contents of a local model folder,
+        revision, backend settings, segmenter, tarjama version, the settings that change
+        the output and the glossaries' contents. A folder run redoes the files of an
+        earlier run whose fingerprint differs."""
+        described = {k: v for k, v in self.describe().items() if k != "settings"}
+        return digest(run_identity(described, self.settings.to_dict(), self.settings.quality.glossary), 16)
 
 
 def _joined(parts: list[Hypothesis]) -> Hypothesis:

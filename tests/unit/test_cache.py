@@ -9,9 +9,10 @@ import pytest
 
 from tarjama import Translator
 from tarjama.backends import Hypothesis
-from tarjama.cache import CACHE_FILE, SCHEMA_VERSION, TranslationCache, cache_scope, folder_fingerprint
+from tarjama.cache import CACHE_FILE, SCHEMA_VERSION, TranslationCache, cache_scope
 from tarjama.cli import main
 from tarjama.errors import CacheError
+from tarjama.identity import model_folder_identity
 
 from ..conftest import SEED, FakeBackend, transliterate
 
@@ -104,9 +105,9 @@ def test_scope_follows_what_changes_the_output(tmp_path: Path) -> None:
     model.mkdir()
     (model / "weights").write_bytes(b"1")
     before = cache_scope({**base, "model": str(model)})
-    fingerprint = folder_fingerprint(model)
+    fingerprint = model_folder_identity(model)
     (model / "weights").write_bytes(b"22")  # retrained in place
-    assert folder_fingerprint(model) != fingerprint
+    assert model_folder_identity(model) != fingerprint
     assert cache_scope({**base, "model": str(model)}) != before
 
 

@@ -22,8 +22,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cache import default_cache_dir, folder_fingerprint
+from ..cache import default_cache_dir
 from ..errors import ConfigError, MissingExtraError
+from ..identity import model_folder_identity
 from .base import Backend, Hypothesis, output_cap
 from .transformers import first_line, hub_reachable, model_unavailable
 
@@ -107,7 +108,7 @@ def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
     there; for a folder, ``local:`` and the fingerprint of its files."""
     local = Path(name).expanduser()
     if local.is_dir():
-        return str(local), f"local:{folder_fingerprint(local)}"
+        return str(local), f"local:{model_folder_identity(local)}"
     if name.startswith((".", "/", "~")):
         raise model_unavailable(name, "no such folder")
     from huggingface_hub import hf_hub_download, try_to_load_from_cache
