@@ -20,6 +20,8 @@ _INLINE = re.compile(
     r"|\*\*|__"  # strong emphasis markers
 )
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
+# a link reference definition: [label]: destination "optional title"
+_REFERENCE_DEFINITION = re.compile(r"""^ {0,3}\[[^\]]+\]:\s*\S+(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*$""")
 
 
 def code_lines(lines: list[str]) -> set[int]:
@@ -39,16 +41,29 @@ def code_lines(lines: list[str]) -> set[int]:
 
 def prefix_length(line: str) -> int:
     """How many characters at the start of ``line`` are block markup (``## ``, ``> ``,
-    ``- ``, ``1. ``); a thematic break (``---``) is markup whole.
+    ``- ``, ``1. ``); a thematic break (``---``) and a link reference definition
+    (``[1]: https://x.org "عنوان"``) are markup whole.
 
     Example:
         >>> prefix_length("## عنوان"), prefix_length("> - بند"), prefix_length("نص")
         (3, 4, 0)
+        >>> prefix_length('[1]: https://x.org "عنوان"')
+        26
     """
-    if _THEMATIC_BREAK.match(line):
+    if _THEMATIC_BREAK.match(line) or _REFERENCE_DEFINITION.match(line):
         return len(line)
     match = _LINE_PREFIX.match(line)
     return match.end() if match else 0
+
+
+def masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``spans`` replaced by a neutral letter, so that
+    quotation marks inside markup (a link title, an attribute value) are not taken for
+    quotations; offsets are unchanged."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "x" * (end - start)
+    return "".join(chars)
 
 
 def inline_markup(text: str) -> list[tuple[int, int]]:

@@ -12,8 +12,8 @@ least damage first. For each sentence:
    double marks are written as the configured English marks; with ``names =
    "canonical"`` an accepted variant is rewritten as the canonical form.
 2. **Edit in place** (``repair`` ``edit`` or ``rebuild``): a missing name's wrong
-   rendering (the model's translation of the name alone, or a word of the translation
-   that spells the name another way) is replaced by the accepted form nearest to it.
+   rendering (found as the model's translation of the name alone) is replaced by the
+   accepted form nearest to it.
    Method ``substituted``.
 3. **Translate again under a constraint** (``edit`` or ``rebuild``): the sentence goes
    to the model once more with its names' English written into the Arabic and
@@ -40,7 +40,7 @@ from typing import Literal
 
 from .document import NameAlignment, QuoteAlignment, QuotePart, Sentence
 from .glossary import Entry, Glossary, NameMatch, english_pattern, fold_latin
-from .quality import sentence_flags, skeleton
+from .quality import sentence_flags
 
 Translate = Callable[[Sequence[str]], list[str]]
 Repair = Literal["off", "edit", "rebuild"]
@@ -162,16 +162,16 @@ class Protector:
 
     def _check(self, sentence: Sentence, translation: str, names: list[NameMatch], method: str) -> Protected:
         if self.canonical_names:
-            translation = _canonical(translation, names)
+            translation = _canonical(sentence, translation, names)
         translation, quotes = self._place_marks(sentence, translation)
         return Protected(
-            translation, method, quotes, _find_names(translation, names), _markup_kept(sentence, translation)
+            translation, method, quotes, _find_names(sentence, translation, names), _markup_kept(sentence, translation)
         )
 
     def _place_marks(self, sentence: Sentence, translation: str) -> tuple[str, list[QuoteAlignment]]:
         """Match the source's quotations to the translation's and write the matched
         double marks as the configured English ones, hugging their quotation."""
-        source = [q for q in sentence.quotes if not _in_markup(sentence, q)]
+        source = list(sentence.quotes)
         if not source:
             return translation, []
         # the middle sentence of a longer quotation has no marks of its own: it is all quoted
@@ -239,7 +239,9 @@ class Protector:
         renderings = dict(zip(forms, self.translate(forms), strict=True))
         changed = set()
         for i, name in missing:
-            edited = _respelled(results[i].translation, renderings[name.arabic], name.entry, self.canonical_names)
+            edited = _respelled(
+                sentences[i], results[i].translation, renderings[name.arabic], name.entry, self.canonical_names
+            )
             if edited is not None:
                 results[i].translation = edited
                 changed.add(i)
@@ -260,10 +262,9 @@ class Protector:
         for i, source, english in zip(failing, sources, self.translate(sources), strict=True):
             again = self._check(sentences[i], english, names[i], "constrained")
             again.units = (source,)
-            before = sentence_flags(sentences[i].text, results[i].translation)
             if (
                 not again.flags
-                and set(sentence_flags(sentences[i].text, again.translation)) <= set(before)
+                and _plain_flags(sentences[i], again.translation) <= _plain_flags(sentences[i], results[i].translation)
                 and _similarity(again.translation, results[i].translation) >= MIN_CONSTRAINED_SIMILARITY
             ):
                 results[i] = again
@@ -399,10 +400,16 @@ def _markup_spans(sentence: Sentence, translation: str) -> list[tuple[int, int]]
     return spans
 
 
-def _in_markup(sentence: Sentence, quote: QuotePart) -> bool:
-    """Whether a quotation's marks lie inside markup (a link title, an attribute value)."""
-    marks = [quote.start] * quote.opens + [quote.end - 1] * quote.closes
-    return any(a <= m < b for m in marks for a, b in sentence.markup)
+def _plain_flags(sentence: Sentence, translation: str) -> set[str]:
+    return set(sentence_flags(without_markup(sentence, sentence.text), without_markup(sentence, translation)))
+
+
+def without_markup(sentence: Sentence, text: str) -> str:
+    """``text`` (the sentence or its translation) with the sentence's markup taken out,
+    as far as it is there: a link target may hold Arabic that is rightly not translated."""
+    for start, end in reversed(_markup_spans(sentence, text)):
+        text = text[:start] + " " + text[end:]
+    return text
 
 
 def _words(text: str) -> int:
@@ -530,15 +537,24 @@ def match_quotations(
     return result
 
 
-def _find_names(translation: str, names: list[NameMatch]) -> list[NameAlignment]:
+def _search(pattern: re.Pattern[str], sentence: Sentence, translation: str, start: int = 0) -> re.Match[str] | None:
+    """The first match of ``pattern`` in the folded ``translation`` from ``start`` that is
+    not inside the sentence's markup (a name in a URL is not the name)."""
+    markup = _markup_spans(sentence, translation)
+    for match in pattern.finditer(fold_latin(translation), start):
+        if not any(a < match.end() and match.start() < b for a, b in markup):
+            return match
+    return None
+
+
+def _find_names(sentence: Sentence, translation: str, names: list[NameMatch]) -> list[NameAlignment]:
     """Where an accepted English form of each name is in ``translation``, in order of the
     names (a name found earlier may be found again: "Iraq ... Iraq")."""
-    folded = fold_latin(translation)
     found = []
     position = 0
     for name in names:
         pattern = english_pattern(name.entry.forms)
-        match = pattern.search(folded, position) or pattern.search(folded)
+        match = _search(pattern, sentence, translation, position) or _search(pattern, sentence, translation)
         span = match.span() if match else None
         if match:
             position = match.end()
@@ -549,52 +565,29 @@ def _find_names(translation: str, names: list[NameMatch]) -> list[NameAlignment]
     return found
 
 
-def _canonical(translation: str, names: list[NameMatch]) -> str:
+def _canonical(sentence: Sentence, translation: str, names: list[NameMatch]) -> str:
     """``translation`` with each name's accepted variant rewritten as its canonical form."""
     for name in names:
-        folded = fold_latin(translation)
-        if english_pattern((name.entry.english,)).search(folded):
+        if _search(english_pattern((name.entry.english,)), sentence, translation):
             continue
-        match = english_pattern(name.entry.forms).search(folded)
+        match = _search(english_pattern(name.entry.forms), sentence, translation)
         if match:
             translation = translation[: match.start()] + name.entry.english + translation[match.end() :]
     return translation
 
 
-def _respelled(translation: str, alone: str, entry: Entry, canonical: bool) -> str | None:
-    """``translation`` with the model's rendering of a name replaced by the accepted form
-    nearest to it, or ``None`` where no rendering is found. The rendering is the model's
-    translation of the name alone, or else a run of capitalised words of the translation
-    whose consonant skeleton is that of an accepted form (Kazemi for Kadhimi)."""
-    folded = fold_latin(translation)
+def _respelled(sentence: Sentence, translation: str, alone: str, entry: Entry, canonical: bool) -> str | None:
+    """``translation`` with the model's rendering of a name (its translation of the name
+    alone) replaced by the accepted form nearest to it, or ``None`` where that rendering
+    is not in the translation (outside markup)."""
     alone = alone.strip(" .،,;:\"'“”")
-    match = english_pattern((alone,)).search(folded) if _WORD.search(alone) else None
-    if match is None:
-        match = _same_skeleton(translation, entry)
+    match = _search(english_pattern((alone,)), sentence, translation) if _WORD.search(alone) else None
     if match is None:
         return None
     start, end = match.span()
     written = translation[start:end]
     form = entry.english if canonical else max(entry.forms, key=lambda f: _similarity(f, written, words=False))
     return translation[:start] + form + translation[end:]
-
-
-_CAPITALISED_RUN = re.compile(r"(?<!\w)[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
-
-
-def _same_skeleton(translation: str, entry: Entry) -> re.Match[str] | None:
-    """A run of capitalised words whose consonant skeleton is that of an accepted form
-    (a name spelt another way); only for names with a skeleton of three letters or more."""
-    wanted = {skeleton(f.replace("al-", "")) for f in entry.forms}
-    wanted = {w for w in wanted if len(w) >= 3}
-    for run in _CAPITALISED_RUN.finditer(translation):
-        words = list(re.finditer(r"\S+", run.group()))
-        for size in range(len(words), 0, -1):
-            for first in range(len(words) - size + 1):
-                start, end = words[first].start(), words[first + size - 1].end()
-                if skeleton(run.group()[start:end]) in wanted:
-                    return re.compile(re.escape(run.group()[start:end])).search(translation, run.start() + start)
-    return None
 
 
 def _similarity(a: str, b: str, words: bool = True) -> float:

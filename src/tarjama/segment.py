@@ -33,7 +33,7 @@ from importlib import resources
 from itertools import pairwise
 
 from .document import Article, Paragraph, QuotePart, Sentence
-from .markdown import code_lines, inline_markup, prefix_length
+from .markdown import code_lines, inline_markup, masked, prefix_length
 from .normalise import normalise
 
 if sys.version_info >= (3, 11):
@@ -228,10 +228,10 @@ class Segmenter:
                 if markdown:
                     line_start += prefix_length(norm.text[line_start:line_end])
                 line = norm.text[line_start:line_end]
-                quotes = quotations(line)
+                markup = inline_markup(line) if markdown else []
+                quotes = quotations(masked(line, markup))  # marks inside markup are not quotations
                 outer = _outermost(quotes)
                 ends = [q.end for q in outer]
-                markup = inline_markup(line) if markdown else []
                 for s, e in self._split(line, quotes):
                     o_start, o_end = norm.original_span(line_start + s, line_start + e)
                     text = line[s:e]

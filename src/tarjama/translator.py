@@ -19,7 +19,7 @@ from .engines import Engine, open_engine
 from .folder import FolderRun, Progress, RunReport
 from .glossary import load_glossary
 from .identity import digest, run_identity
-from .protect import Protected, Protector
+from .protect import Protected, Protector, without_markup
 from .quality import Thresholds, arabic_share, inconsistent_renderings, mentions, sentence_flags
 from .read import find_inputs
 from .segment import Segmenter
@@ -196,7 +196,9 @@ class Translator:
                 item.translation = sentence.text
                 flags.append("empty")
                 score = None
-            flags += item.flags + sentence_flags(sentence.text, item.translation, self.thresholds)
+            # markup (a link target with Arabic in it) is neither translated nor judged
+            prose = without_markup(sentence, sentence.text), without_markup(sentence, item.translation)
+            flags += item.flags + sentence_flags(*prose, self.thresholds)
             if score is not None and min_score is not None and score < min_score:
                 flags.append("low_confidence")
             outcomes.append((item, flags, score))

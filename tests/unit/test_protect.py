@@ -4,6 +4,7 @@ with deterministic fake backends that misbehave in known ways."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -404,3 +405,65 @@ def test_name_inconsistent_marks_whole_words_only() -> None:
     from tarjama.quality import mentions
 
     assert mentions("He met Qaani.", {"Qaani"}) and not mentions("Liverpool won.", {"Live"})
+
+
+# --- markup (issue 13, item 9) ------------------------------------------------------
+
+
+class KeepsMarkup(Scripted):
+    """Transliterates the text and copies markup (link syntax, targets, tags) verbatim."""
+
+    def __init__(self, rename: dict[str, str] | None = None) -> None:
+        def model(text: str) -> str:
+            if text in (rename or {}):
+                return (rename or {})[text]
+            parts = re.split(r"(\]\([^)]*\)|<[^>]+>|!?\[)", text)
+            out = "".join(p if k % 2 else transliterate(p) for k, p in enumerate(parts))
+            for arabic, english in (rename or {}).items():
+                out = out.replace(transliterate(arabic), english)
+            return out
+
+        super().__init__(model)
+
+
+def markdown(backend: Backend, text: str, tmp_path: Path) -> list:
+    t = translator(backend.function, tmp_path)  # type: ignore[attr-defined]
+    return list(t.translate_article(t.segmenter.segment(text, markdown=True)).sentences)
+
+
+@pytest.mark.parametrize(
+    ("markup", "kept"),
+    [
+        ('[التقرير](https://x.org/a "عنوان")', '](https://x.org/a "عنوان")'),  # a link title
+        ('<span title="نعم">', '<span title="نعم">'),  # an HTML attribute
+        ("<a href=\"https://x.org/مصر\" title='نعم'>", "<a href=\"https://x.org/مصر\" title='نعم'>"),
+    ],
+)
+def test_quote_marks_inside_markup_are_never_rewritten(tmp_path: Path, markup: str, kept: str) -> None:
+    text = f'قال {markup} إن "الوضع صعب جدا في المنطقة" أمس.'
+    (item,) = markdown(KeepsMarkup(), text, tmp_path)
+    assert kept in item.translation and item.flags == ()
+    assert item.translation.count("“") == 1 and item.translation.count("”") == 1
+
+
+def test_link_and_image_targets_are_never_translated(tmp_path: Path) -> None:
+    text = 'انظر [الصفحة](https://ar.wikipedia.org/wiki/مصر) و![صورة](https://x.org/صورة.png "صورة") هنا.'
+    for backend in (KeepsMarkup(), Scripted(transliterate)):  # the second mangles the markup: it is rebuilt
+        (item,) = markdown(backend, text, tmp_path)
+        assert "](https://ar.wikipedia.org/wiki/مصر)" in item.translation
+        assert '](https://x.org/صورة.png "صورة")' in item.translation
+        assert item.flags == ()  # the Arabic in a link target is not "untranslated"
+
+
+def test_reference_definitions_are_markup_whole(tmp_path: Path) -> None:
+    definition = '[1]: https://x.org/تقرير "عنوان التقرير"'
+    t = translator(transliterate, tmp_path)
+    result = t.translate_article(t.segmenter.segment(f"راجع [التقرير][1] الآن.\n\n{definition}\n", markdown=True))
+    assert result.text.endswith(f"\n\n{definition}\n")
+
+
+def test_a_name_is_never_substituted_inside_markup(tmp_path: Path) -> None:
+    # the model renders بغداد as "Eden", alone too; the link target holds "Eden" as well
+    (item,) = markdown(KeepsMarkup({"بغداد": "Eden"}), "قرأ [التقرير](https://x.org/Eden) عن بغداد.", tmp_path)
+    assert "](https://x.org/Eden)" in item.translation and item.translation.endswith("En Baghdad.")
+    assert item.method == "substituted" and item.flags == ()
