@@ -12,10 +12,11 @@ Prints one line per problem and a summary; exits 1 if any check failed.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
+
+from tarjama.outputs import read_alignment, read_manifest
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
@@ -43,7 +44,9 @@ def check_file(original: str, english: str, records: list[dict]) -> list[str]:
 
 def check_folder(out: Path) -> tuple[int, list[str]]:
     """Number of files checked and the problems found, each prefixed with its file."""
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(out)
+    if manifest is None:
+        return 0, [f"{out}: no manifest.json: not a tarjama translate output folder"]
     problems, checked = [], 0
     for entry in manifest["files"]:
         if entry["status"] != "done":
@@ -51,8 +54,7 @@ def check_folder(out: Path) -> tuple[int, list[str]]:
             continue
         original = Path(entry["input"]).read_text(encoding="utf-8-sig")
         english = (out / entry["output"]).read_text(encoding="utf-8")
-        with (out / entry["alignment"]).open(encoding="utf-8") as lines:
-            records = [json.loads(line) for line in lines]
+        records = read_alignment(out / entry["alignment"])
         problems += [f"{entry['input']}: {p}" for p in check_file(original, english, records)]
         checked += 1
     return checked, problems

@@ -45,6 +45,7 @@ from xml.etree import ElementTree
 
 from . import __version__
 from .errors import InputError
+from .outputs import MANIFEST, read_alignment, read_manifest
 from .write import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -146,46 +147,15 @@ def keep(pair: Pair, exclude_flags: frozenset[str], min_score: float | None) -> 
 def folder_pairs(folder: str | Path) -> Iterator[Pair]:
     """The pairs of every file a translated folder's manifest lists as done, in order."""
     root = Path(folder)
-    manifest = _read_manifest(root)
+    manifest = read_manifest(root)
+    if manifest is None:
+        raise InputError(str(root / MANIFEST), "cannot be read (no such file); give the -o folder of tarjama translate")
     for entry in manifest.get("files") or []:
         if not isinstance(entry, dict) or entry.get("status") != "done":
             continue
         name = str(entry.get("name") or entry.get("input"))
-        for record in _read_alignment(root / str(entry["alignment"])):
+        for record in read_alignment(root / str(entry["alignment"])):
             yield record_pair(name, record)
-
-
-def _read_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError(
-            str(path), f"cannot be read ({error.strerror}); give the -o folder of tarjama translate"
-        ) from None
-    except ValueError as error:
-        raise InputError(str(path), f"is not JSON ({error})") from None
-    if not isinstance(manifest, dict):
-        raise InputError(str(path), "is not a tarjama manifest")
-    return manifest
-
-
-def _read_alignment(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        # not splitlines(): JSON keeps U+2028 and other separators raw inside strings
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(str(path), f"cannot be read ({error})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise InputError(str(path), f"line {number} is not JSON ({error})") from None
-        if not isinstance(record, dict):
-            raise InputError(str(path), f"line {number} is not a JSON object")
-        yield record
 
 
 def record_pair(name: str, record: dict[str, Any]) -> Pair:

@@ -26,16 +26,16 @@ from typing import Any
 from .document import Article, ArticleTranslation
 from .engines.base import Engine
 from .errors import InputError
+from .outputs import output_names, read_alignment, read_manifest, write_manifest
 from .quality import score_summary
 from .read import Decoded, InputFile, read_file
 from .segment import Segmenter
-from .write import write_article, write_json, write_records
+from .write import write_article, write_records
 
 logger = logging.getLogger(__name__)
 
 # how often a folder run rewrites its manifest while it works
 CHECKPOINT_SECONDS = 2.0
-MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -146,9 +146,9 @@ class FolderRun:
 
     def _previous_entries(self) -> dict[str, dict[str, Any]]:
         try:
-            manifest = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
+            manifest = read_manifest(self.out) or {"files": []}
             return {entry["name"]: entry for entry in manifest["files"] if "name" in entry}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (InputError, KeyError, TypeError):
             return {}
 
     def _articles(self, previous: dict[str, dict[str, Any]]) -> Iterator[Article]:
@@ -185,16 +185,12 @@ class FolderRun:
 
     def _saved_scores(self, entry: dict[str, Any]) -> list[float]:
         """The sentence scores in the alignment file an earlier run wrote."""
-        scores = []
         try:
-            with (self.out / entry["alignment"]).open(encoding="utf-8") as lines:
-                for line in lines:
-                    score = json.loads(line).get("score") if line.strip() else None
-                    if isinstance(score, (int, float)):
-                        scores.append(float(score))
-        except (OSError, ValueError, AttributeError):
+            records = read_alignment(self.out / entry["alignment"])
+        except InputError:
             logger.warning("cannot read the scores of %s; its manifest totals leave them out", entry["alignment"])
-        return scores
+            return []
+        return [float(r["score"]) for r in records if isinstance(r.get("score"), (int, float))]
 
     def _parse(self, item: InputFile, decoded: Decoded, sha256: str) -> tuple[_Pending, list[Article]]:
         segment = self.segmenter.segment
@@ -213,10 +209,11 @@ class FolderRun:
 
     def _finish(self, pending: _Pending) -> None:
         item, results = pending.item, pending.results
+        text_path, align_path = (self.out / name for name in output_names(item.name))
         if pending.records is None:
-            text_path, align_path = write_article(results[0], self.out, item.name)
+            write_article(results[0], text_path, align_path)
         else:
-            text_path, align_path = write_records(results, pending.records, self.jsonl_field, self.out, item.name)
+            write_records(results, pending.records, self.jsonl_field, text_path, align_path)
         sentences = [s for r in results for s in r.sentences]
         scores = [s.score for s in sentences if s.score is not None]
         self.scores[str(item.name)] = scores
@@ -267,7 +264,7 @@ class FolderRun:
 
     def _checkpoint(self) -> None:
         self.last_checkpoint = time.perf_counter()
-        write_json(self.out / MANIFEST, self.manifest())
+        write_manifest(self.out, self.manifest())
         self.on_progress(self.progress)
 
     def manifest(self) -> dict[str, Any]:

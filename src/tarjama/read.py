@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
+from .outputs import TEXT_SUFFIXES, is_output
 
 logger = logging.getLogger(__name__)
-
-SUFFIXES = (".txt", ".md", ".jsonl")
-OUTPUT_MARKS = (".en", ".align")  # b.txt -> b.en.txt, b.align.jsonl: outputs, never inputs
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ def _walk(root: Path, excluded: Path | None) -> list[InputFile]:
         subfolders[:] = sorted(d for d in subfolders if _inside(here / d, real_root, excluded))
         for name in sorted(names):
             path = here / name
-            if path.suffix not in SUFFIXES or path.stem.endswith(OUTPUT_MARKS):
+            if path.suffix not in TEXT_SUFFIXES or is_output(path):
                 continue
             if not _inside(path, real_root, excluded):
                 logger.warning("%s: skipped, it links outside %s", path, root)

@@ -45,6 +45,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import InputError, MissingExtraError
+from .outputs import ALIGNMENT_SUFFIX, input_name, output_names, read_alignment, read_manifest
 from .write import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def collect(folder: str | Path, scores: str | Path | None = None) -> ReportData:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(str(folder), "is not a folder; give the -o folder of tarjama translate")
-    manifest = _read_manifest(folder)
+    manifest = read_manifest(folder) or {}
     if manifest:
         articles = _articles_from_manifest(folder, manifest)
         if not articles:
@@ -214,19 +215,6 @@ def _script_json(data: Any) -> Any:
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES))
 
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / "manifest.json"
-    if not path.exists():
-        return {}
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError(str(path), f"is not JSON ({error}); run tarjama translate again to rewrite it") from error
-    if not isinstance(manifest, dict):
-        raise InputError(str(path), "is not a tarjama manifest (not a JSON object)")
-    return manifest
-
-
 def _articles_from_manifest(folder: Path, manifest: dict[str, Any]) -> list[ArticleReport]:
     articles = []
     for entry in manifest.get("files") or []:
@@ -236,48 +224,21 @@ def _articles_from_manifest(folder: Path, manifest: dict[str, Any]) -> list[Arti
             articles.append(ArticleReport(str(entry.get("input")), "failed", error=str(entry.get("error"))))
             continue
         output, alignment = str(entry.get("output")), str(entry.get("alignment"))
-        articles.append(_read_article(_input_name(output), folder / alignment))
+        articles.append(_read_article(input_name(output), folder / alignment))
     return articles
 
 
 def _articles_from_files(folder: Path) -> list[ArticleReport]:
-    suffix = ".align.jsonl"
-    paths = sorted(folder.rglob(f"*{suffix}"))
-    return [_read_article(path.relative_to(folder).as_posix()[: -len(suffix)], path) for path in paths]
-
-
-def _input_name(output: str) -> str:
-    """``a/b.en.txt`` -> ``a/b.txt``: the article's name relative to the input folder."""
-    path = PurePosixPath(output.replace("\\", "/"))
-    stem = path.stem
-    return str(path.with_name(stem[:-3] + path.suffix)) if stem.endswith(".en") else str(path)
+    paths = sorted(folder.rglob(f"*{ALIGNMENT_SUFFIX}"))
+    return [_read_article(path.relative_to(folder).as_posix()[: -len(ALIGNMENT_SUFFIX)], path) for path in paths]
 
 
 def _read_article(name: str, path: Path) -> ArticleReport:
     try:
-        return ArticleReport(name, sentences=_read_alignment(path))
+        return ArticleReport(name, sentences=[_sentence(record) for record in read_alignment(path)])
     except InputError as error:
         logger.warning("%s", error)
         return ArticleReport(name, "unreadable", error=error.problem)
-
-
-def _read_alignment(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(str(path), f"cannot be read ({error})") from error
-    sentences = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(str(path), f"line {number} is not JSON ({error.msg})") from error
-        if not isinstance(record, dict):
-            raise InputError(str(path), f"line {number} is not a JSON object")
-        sentences.append(_sentence(record))
-    return sentences
 
 
 def _sentence(record: dict[str, Any]) -> dict[str, Any]:
@@ -388,7 +349,7 @@ def _attach_scores(articles: list[ArticleReport], scores: dict[str, dict[str, fl
     for article in articles:
         path = PurePosixPath(article.name)
         stem = str(path.with_suffix("")) if path.suffix else str(path)
-        for key in (article.name, stem, f"{stem}.en{path.suffix}"):
+        for key in (article.name, stem, str(output_names(path)[0])):
             if key in scores:
                 article.scores = scores[key]
                 matched += 1

@@ -1,4 +1,5 @@
-"""Writing outputs: the English text, the alignment (JSON Lines) and the run manifest.
+"""Writing outputs: the English text, the alignment (JSON Lines) and JSON files (the manifest's
+owner, names and readers are in ``tarjama.outputs``).
 
 Every file is written atomically (a temporary file in the same folder, then a rename),
 so an output is either complete or absent.
@@ -10,7 +11,7 @@ import json
 import os
 import tempfile
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .document import ArticleTranslation
@@ -36,12 +37,6 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def output_names(name: PurePosixPath) -> tuple[PurePosixPath, PurePosixPath]:
-    """``a/b.txt`` -> ``(a/b.en.txt, a/b.align.jsonl)``."""
-    stem = name.with_suffix("")
-    return stem.with_name(f"{stem.name}.en{name.suffix or '.txt'}"), stem.with_name(f"{stem.name}.align.jsonl")
 
 
 def alignment_records(result: ArticleTranslation) -> list[dict[str, Any]]:
@@ -93,23 +88,18 @@ def alignment_records(result: ArticleTranslation) -> list[dict[str, Any]]:
     return records
 
 
-def write_article(result: ArticleTranslation, out_dir: Path, name: PurePosixPath) -> tuple[Path, Path]:
-    """Write the translation and its alignment under ``out_dir``; return both paths."""
-    text_name, align_name = output_names(name)
-    text_path, align_path = out_dir / text_name, out_dir / align_name
+def write_article(result: ArticleTranslation, text_path: Path, align_path: Path) -> None:
+    """Write the translation and its alignment (names: ``tarjama.outputs.output_names``)."""
     lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in alignment_records(result))
     atomic_write(align_path, "".join(lines))
     atomic_write(text_path, result.text)
-    return text_path, align_path
 
 
 def write_records(
-    results: list[ArticleTranslation], records: list[dict[str, Any]], field: str, out_dir: Path, name: PurePosixPath
-) -> tuple[Path, Path]:
+    results: list[ArticleTranslation], records: list[dict[str, Any]], field: str, text_path: Path, align_path: Path
+) -> None:
     """JSON Lines: each input record with its ``field`` translated (the other fields as
     they were), and the alignment records of all of them with a ``record`` index."""
-    text_name, align_name = output_names(name)
-    text_path, align_path = out_dir / text_name, out_dir / align_name
     lines = [
         json.dumps({**record, field: result.text}, ensure_ascii=False) + "\n"
         for record, result in zip(records, results, strict=True)
@@ -121,7 +111,6 @@ def write_records(
     ]
     atomic_write(align_path, "".join(aligned))
     atomic_write(text_path, "".join(lines))
-    return text_path, align_path
 
 
 def write_json(path: Path, data: Any) -> None:
