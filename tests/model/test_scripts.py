@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from tarjama import Translator
 
-from ..conftest import ROOT, SEED, transliterate
+from ..conftest import ROOT, SEED, load_script, shared_data, transliterate
 
 
 def _make(out: Path, *flags: str) -> None:
@@ -41,3 +42,22 @@ def test_full_size_has_the_architecture_of_opus_mt_ar_en(tmp_path: Path) -> None
 
 def test_transliteration_table_keeps_latin_and_digits() -> None:
     assert transliterate("قال 10 Microsoft، ٣٫٥؟") == "qAl 10 Microsoft, 3٫5?"
+
+
+def test_eval_confidence_reports_auc_by_kind_on_held_apart_sentences(tmp_path: Path) -> None:
+    data = shared_data()
+    out = tmp_path / "confidence.json"
+    script = ROOT / "scripts" / "eval_confidence.py"
+    command = [sys.executable, str(script), "--per-kind", "6", "--data", str(data), "--json", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    held = report["held_apart"]
+    assert 0.0 <= held["auc_all"] <= 1.0
+    assert set(held["auc_by_kind"]) == {"shuffled", "latin", "cut", "repeated"}
+    assert held["scores"]["clean"]["n"] == 6
+    evaluate = load_script("eval_confidence")
+    assert evaluate.auc([0.0, -0.1], [-1.0, -2.0]) == 1.0
+    assert evaluate.auc([-1.0], [-1.0]) == 0.5
+    assert evaluate.auc([-3.0, -1.0], [-2.0]) == 0.5
+    halves = evaluate.clean_sentences(data / "ant-news-sample" / "txt")
+    assert len(halves["development"]) > 300 and len(halves["held_apart"]) > 300
