@@ -169,6 +169,15 @@ def _translate(args: argparse.Namespace) -> int:
         raise ConfigError("- (standard input) cannot be mixed with files")
     if not stdin and args.output is None:
         raise ConfigError("translate needs -o OUTDIR (or - to read standard input)")
+    if stdin and args.output is not None:
+        raise ConfigError(
+            "-o is not used with - (standard input): the translation goes to standard output; "
+            "to translate into a folder, save the input as a file"
+        )
+    if args.encoding is not None:
+        from .read import check_encoding
+
+        check_encoding(args.encoding)
     _quiet_libraries()
     settings = Settings.load(args.config) if args.config else Settings()
     overrides = _overrides(args)

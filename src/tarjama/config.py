@@ -177,6 +177,10 @@ def _checked(section: Any, name: str, values: dict[str, Any], origin: str) -> di
             value = values[key] = float(value)
         if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
             raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be {_type_name(allowed[0])}")
+        if key == "quote_marks" and len(value) != 2:
+            raise ConfigError(
+                f"{origin}: [{name}] {key} = {value!r} should be two characters: the opening and the closing mark"
+            )
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0 and key not in SIGNED:
             raise ConfigError(f"{origin}: [{name}] {key} must be positive, not {value}")
     return values

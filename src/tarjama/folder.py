@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,11 +26,12 @@ from typing import Any
 from .document import Article, ArticleTranslation
 from .engines.base import Engine
 from .errors import InputError
+from .jsonl import JsonRecord, jsonl_records
 from .outputs import output_names, read_alignment, read_manifest, write_manifest
 from .quality import score_summary
 from .read import Decoded, InputFile, read_file
 from .segment import Segmenter
-from .write import write_article, write_records
+from .write import remove_temporaries, write_article, write_records
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class _Pending:
     decoded: Decoded
     sha256: str
     articles: int
-    records: list[dict[str, Any]] | None = None
+    records: list[JsonRecord] | None = None
     results: list[ArticleTranslation] = field(default_factory=list)
 
 
@@ -131,8 +132,8 @@ class FolderRun:
 
     def run(self) -> RunReport:
         self.out.mkdir(parents=True, exist_ok=True)
-        for stale in self.out.rglob(".*.tmp"):  # left by a run that was killed mid-write
-            stale.unlink(missing_ok=True)
+        remove_temporaries(self.out)
+        self.name_max = _name_max(self.out)
         previous = {} if self.force else self._previous_entries()
         try:
             for result in self.engine.translate_articles(self._articles(previous), on_batch=self._batch_done):
@@ -154,6 +155,10 @@ class FolderRun:
     def _articles(self, previous: dict[str, dict[str, Any]]) -> Iterator[Article]:
         for item in self.files:
             name = str(item.name)
+            problem = item.problem or self._name_too_long(item)
+            if problem:
+                self._fail(item, problem)
+                continue
             try:
                 data = item.path.read_bytes()
             except OSError as error:
@@ -175,6 +180,13 @@ class FolderRun:
             self.progress.files_read += 1
             self.progress.sentences_read += sum(len(s.units) for a in articles for s in a.sentences)
             yield from articles
+
+    def _name_too_long(self, item: InputFile) -> str | None:
+        longest = max((name.name for name in output_names(item.name)), key=lambda name: len(name.encode()))
+        size = len(longest.encode())
+        if size <= self.name_max:
+            return None
+        return f"its output name {longest} is too long for the file system ({size} bytes, at most {self.name_max})"
 
     def _unchanged(self, entry: dict[str, Any] | None, sha256: str) -> bool:
         if not entry or entry.get("status") != "done":
@@ -199,10 +211,10 @@ class FolderRun:
             article = segment(decoded.text, name, markdown=item.path.suffix == ".md")
             article.meta["file"] = name
             return _Pending(item, decoded, sha256, 1), [article]
-        records = _jsonl_records(decoded.text, self.jsonl_field, name)
+        records = jsonl_records(decoded.text, self.jsonl_field, str(item.path))
         articles = []
         for number, record in enumerate(records):
-            article = segment(record[self.jsonl_field], f"{name}#{number}")
+            article = segment(record.text, f"{name}#{number}")
             article.meta.update(file=name, record=number)
             articles.append(article)
         return _Pending(item, decoded, sha256, len(articles), records), articles
@@ -213,7 +225,7 @@ class FolderRun:
         if pending.records is None:
             write_article(results[0], text_path, align_path)
         else:
-            write_records(results, pending.records, self.jsonl_field, text_path, align_path)
+            write_records(results, pending.records, text_path, align_path)
         sentences = [s for r in results for s in r.sentences]
         scores = [s.score for s in sentences if s.score is not None]
         self.scores[str(item.name)] = scores
@@ -293,21 +305,12 @@ class FolderRun:
         }
 
 
-def _jsonl_records(text: str, field_name: str, name: str) -> list[dict[str, Any]]:
-    records = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(name, f"line {number} is not JSON ({error.msg})") from None
-        if not isinstance(record, dict) or not isinstance(record.get(field_name), str):
-            raise InputError(name, f"line {number} has no text field {field_name!r} (choose one with --jsonl-field)")
-        records.append(record)
-    if not records:
-        raise InputError(name, "holds no JSON records")
-    return records
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, that the file system of ``folder`` takes."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
 
 
 def _warnings(pending: _Pending, sentences: list[Any]) -> list[str]:

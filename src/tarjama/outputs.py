@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import InputError
+from .jsonl import json_lines
 from .write import write_json
 
 # the mark of a translation: a/b.txt -> a/b.en.txt
@@ -105,14 +106,11 @@ def read_alignment(path: Path) -> list[dict[str, Any]]:
         InputError: it cannot be read, or a line is not a JSON object (the line number).
     """
     try:
-        # not splitlines(): JSON keeps U+2028 and other separators raw inside strings
-        lines = path.read_text(encoding="utf-8").split("\n")
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(str(path), f"cannot be read ({error})") from None
     records = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, line in json_lines(text):
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:

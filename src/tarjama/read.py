@@ -6,10 +6,11 @@ import codecs
 import logging
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .outputs import TEXT_SUFFIXES, is_output
 
 logger = logging.getLogger(__name__)
@@ -17,20 +18,31 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file to translate and the relative name its outputs take in the output folder."""
+    """A file to translate and the relative name its outputs take in the output folder.
+
+    ``problem`` says why an input that was found cannot be translated (a folder that
+    cannot be listed, a FIFO); the folder run reports it as a failed input.
+    """
 
     path: Path
     name: PurePosixPath
+    problem: str | None = None
 
 
 def find_inputs(inputs: list[str | Path], exclude: Path | None = None) -> list[InputFile]:
-    """Expand files and folders (recursively, ``*.txt`` and ``*.md``) into input files.
+    """Expand files and folders (recursively, ``*.txt``, ``*.md`` and ``*.jsonl``) into
+    input files.
 
-    Symbolic links are followed only while they stay inside the folder given; the
-    ``exclude`` folder (the output folder) is never read.
+    Symbolic links are followed only while they stay inside the folder given. The
+    ``exclude`` folder (the output folder) is not read when it lies inside an input
+    folder; when it is the input folder or holds it, the outputs there are recognised
+    by their names. A file given twice is translated once. Subfolders that cannot be
+    listed and files that are not regular files (FIFOs, devices) come back with their
+    ``problem``.
 
     Raises:
-        InputError: an input does not exist, or two inputs would write the same output.
+        InputError: an input does not exist or is not a regular file, or two inputs
+            would write the same output.
     """
     found: list[InputFile] = []
     excluded = exclude.resolve() if exclude else None
@@ -40,33 +52,52 @@ def find_inputs(inputs: list[str | Path], exclude: Path | None = None) -> list[I
             found.extend(_walk(path, excluded))
         elif path.is_file():
             found.append(InputFile(path, PurePosixPath(path.name)))
+        elif path.exists():
+            raise InputError(str(path), f"is not a regular file ({_kind(path)})")
         else:
             raise InputError(str(path), "no such file or folder")
+    unique: dict[Path, InputFile] = {}
+    for item in found:  # the same file given twice (or by a folder and by name) is one input
+        unique.setdefault(item.path.resolve(), item)
     seen: dict[PurePosixPath, Path] = {}
-    for item in found:
+    for item in unique.values():
+        if item.problem:
+            continue
         stem = item.name.with_suffix("")  # b.txt and b.md would both write b.align.jsonl
         if stem in seen:
             raise InputError(
                 str(item.path), f"would write the same outputs as {seen[stem]} ({stem}.*); pass them separately"
             )
         seen[stem] = item.path
-    return found
+    return list(unique.values())
 
 
 def _walk(root: Path, excluded: Path | None) -> list[InputFile]:
     real_root = root.resolve()
-    files = []
-    for folder, subfolders, names in os.walk(root):
+    if excluded is not None and (excluded == real_root or real_root.is_relative_to(excluded)):
+        excluded = None  # the outputs are beside the inputs: their names tell them apart
+    files: list[InputFile] = []
+
+    def unreadable(error: OSError) -> None:
+        folder = Path(error.filename)
+        name = PurePosixPath(folder.relative_to(root).as_posix())
+        files.append(InputFile(folder, name, f"cannot be read: {error.strerror}"))
+
+    for folder, subfolders, names in os.walk(root, onerror=unreadable):
         here = Path(folder)
         subfolders[:] = sorted(d for d in subfolders if _inside(here / d, real_root, excluded))
         for name in sorted(names):
             path = here / name
             if path.suffix not in TEXT_SUFFIXES or is_output(path):
                 continue
-            if not _inside(path, real_root, excluded):
+            real = path.resolve()
+            if excluded is not None and real.is_relative_to(excluded):
+                continue
+            if not real.is_relative_to(real_root):
                 logger.warning("%s: skipped, it links outside %s", path, root)
                 continue
-            files.append(InputFile(path, PurePosixPath(path.relative_to(root).as_posix())))
+            relative = PurePosixPath(path.relative_to(root).as_posix())
+            files.append(InputFile(path, relative, _not_regular(path)))
     return files
 
 
@@ -75,6 +106,26 @@ def _inside(path: Path, real_root: Path, excluded: Path | None) -> bool:
     if excluded is not None and real.is_relative_to(excluded):
         return False
     return real.is_relative_to(real_root)
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (reading a FIFO would block), or ``None``."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot be read: {error.strerror}"
+    return None if stat.S_ISREG(mode) else f"skipped: not a regular file ({_kind(path)})"
+
+
+def _kind(path: Path) -> str:
+    mode = path.stat().st_mode
+    kinds = [
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), "not a file")
 
 
 # Arabic legacy encodings tried, in this order, on bytes that are not UTF-8
@@ -88,6 +139,16 @@ class Decoded:
 
     text: str
     encoding: str
+
+
+def check_encoding(encoding: str) -> None:
+    """Raise ``ConfigError`` when Python has no codec named ``encoding``."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"unknown encoding {encoding!r}; use a Python codec name such as utf-8, windows-1256 or iso-8859-6"
+        ) from None
 
 
 def decode(data: bytes, source: str, encoding: str | None = None) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from . import __version__
 from .assemble import assemble
@@ -21,7 +22,7 @@ from .glossary import load_glossary
 from .identity import digest, run_identity
 from .protect import Protected, Protector, without_markup
 from .quality import Thresholds, arabic_share, inconsistent_renderings, mentions, sentence_flags
-from .read import find_inputs
+from .read import check_encoding, find_inputs
 from .segment import Segmenter
 
 logger = logging.getLogger(__name__)
@@ -113,12 +114,56 @@ class Translator:
         self._piece_scores.update(zip(texts, (h.score for h in hypotheses), strict=True))
         return [h.text for h in hypotheses]
 
-    def translate_sentences(self, sentences: Sequence[str]) -> list[str]:
-        """Translate sentences as they are (no segmentation), in batches; in order."""
-        return [h.text for h in self._translate(sentences)]
+    @overload
+    def translate_sentences(self, sentences: Sequence[str]) -> list[str]: ...  # type: ignore[overload-overlap]
+
+    @overload
+    def translate_sentences(self, sentences: Iterable[str]) -> Iterator[str]: ...
+
+    def translate_sentences(self, sentences: Iterable[str]) -> list[str] | Iterator[str]:
+        """Translate sentences as they are (no segmentation), in batches; in order.
+
+        The sentences are read and translated ``batching.window_sentences`` at a time, so
+        a generator of millions is never held whole.
+
+        Args:
+            sentences: a list or tuple of sentences, or any other iterable of them.
+
+        Returns:
+            The translations: a list for a list or tuple, an iterator (lazy, window by
+            window) for any other iterable.
+
+        Raises:
+            TypeError: ``sentences`` is a ``str``, ``bytes`` or not iterable, or one of
+                its items is not a ``str`` (an iterator raises it when it gets there).
+
+        Example:
+            >>> translator.translate_sentences(["نعم.", "لا."])  # doctest: +SKIP
+            ['nEm.', 'lA.']
+        """
+        if isinstance(sentences, (str, bytes, bytearray)) or not isinstance(sentences, Iterable):
+            raise TypeError(f"sentences must be an iterable of str, not {type(sentences).__name__}")
+        if isinstance(sentences, Sequence):
+            for number, sentence in enumerate(sentences):
+                _check_text(sentence, f"sentence {number}")
+            return [h.text for h in self._translate(sentences)]
+        return self._stream_sentences(sentences)
+
+    def _stream_sentences(self, sentences: Iterable[str]) -> Iterator[str]:
+        window = self.settings.batching.window_sentences
+        numbered = enumerate(sentences)
+        while chunk := list(itertools.islice(numbered, window)):
+            for number, sentence in chunk:
+                _check_text(sentence, f"sentence {number}")
+            yield from (h.text for h in self._translate([sentence for _, sentence in chunk]))
 
     def translate(self, text: str, name: str = "<text>") -> ArticleTranslation:
-        """Translate the text of an article, keeping its layout."""
+        """Translate the text of an article, keeping its layout.
+
+        Raises:
+            TypeError: ``text`` is not a ``str``.
+        """
+        _check_text(text, "text")
         return self.translate_article(self.segmenter.segment(text, name))
 
     def translate_article(self, article: Article) -> ArticleTranslation:
@@ -227,7 +272,7 @@ class Translator:
 
     def translate_folder(
         self,
-        inputs: Sequence[str | Path],
+        inputs: Iterable[str | Path] | str | Path,
         out_dir: str | Path,
         *,
         encoding: str | None = None,
@@ -244,7 +289,7 @@ class Translator:
         and settings (unless ``force``).
 
         Args:
-            inputs: files and folders (``*.txt``, ``*.md``, ``*.jsonl``).
+            inputs: files and folders (``*.txt``, ``*.md``, ``*.jsonl``), or one of them.
             out_dir: where the outputs go.
             encoding: read every input with this encoding instead of detecting it.
             jsonl_field: the field of JSON Lines records that holds the text.
@@ -260,9 +305,16 @@ class Translator:
 
         Raises:
             InputError: an input does not exist, or two inputs collide (before any work).
-            ConfigError: the engine is unknown.
+            ConfigError: the engine or the encoding is unknown.
+            TypeError: ``inputs`` is not a path or an iterable of paths.
             MissingExtraError: ``"ray"`` without Ray installed (``pip install 'tarjama[ray]'``).
         """
+        if isinstance(inputs, (str, Path)):
+            inputs = [inputs]  # one file or folder
+        if isinstance(inputs, (bytes, bytearray)) or not isinstance(inputs, Iterable):
+            raise TypeError(f"inputs must be a list of files and folders, not {type(inputs).__name__}")
+        if encoding is not None:
+            check_encoding(encoding)
         out = Path(out_dir)
         files = find_inputs(list(inputs), exclude=out)
         chosen = open_engine(engine or self.settings.engine.name, self.settings, local=self, build=Translator)
@@ -295,6 +347,11 @@ class Translator:
         return digest(run_identity(described, self.settings.to_dict(), self.settings.quality.glossary), 16)
 
 
+def _check_text(value: object, what: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+
+
 def _joined(parts: list[Hypothesis]) -> Hypothesis:
     """The translation of a sentence from its units' hypotheses: cut short if any was,
     scored by the lowest of their scores."""
@@ -311,14 +368,15 @@ def _lowest(scores: Iterable[float | None]) -> float | None:
 
 
 def _copied(article: Article) -> ArticleTranslation:
-    """An article that is mostly not Arabic, left as it is and flagged ``not_arabic``."""
-    sentences = list(article.sentences)
-    text, spans = assemble(article, [" ".join(article.source(s).split()) for s in sentences])
+    """An article that is mostly not Arabic, left exactly as it is (byte for byte once
+    written) and flagged ``not_arabic``; each sentence keeps its span."""
     return ArticleTranslation(
         article,
-        text,
+        article.original,
         tuple(
-            SentenceTranslation(s, article.source(s), text[a:b], (a, b), ("not_arabic",), method="copied")
-            for s, (a, b) in zip(sentences, spans, strict=True)
+            SentenceTranslation(
+                s, article.source(s), article.source(s), (s.start, s.end), ("not_arabic",), method="copied"
+            )
+            for s in article.sentences
         ),
     )

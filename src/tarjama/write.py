@@ -7,21 +7,26 @@ so an output is either complete or absent.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .document import ArticleTranslation
+from .jsonl import JsonRecord, dumps
 from .normalise import NormalisedText, normalise
+
+# temporary files are named .tarjama-XXXXXXXX.tmp (mkstemp's 8 characters): short, so a
+# long output name still fits, and recognisable, so only they are ever removed
+_TEMPORARY = re.compile(r"\.tarjama-[a-z0-9_]{8}\.tmp")
 
 
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` so that readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=".tarjama-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
@@ -30,6 +35,18 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def remove_temporaries(folder: Path) -> int:
+    """Remove the temporary files that ``atomic_write`` left under ``folder`` (a run was
+    killed mid-write) and no other file; the number removed. Call it only while no other
+    process writes there (``tarjama.folder`` holds the output folder's lock)."""
+    removed = 0
+    for path in folder.rglob(".tarjama-*.tmp"):
+        if _TEMPORARY.fullmatch(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 @cache
@@ -90,22 +107,19 @@ def alignment_records(result: ArticleTranslation) -> list[dict[str, Any]]:
 
 def write_article(result: ArticleTranslation, text_path: Path, align_path: Path) -> None:
     """Write the translation and its alignment (names: ``tarjama.outputs.output_names``)."""
-    lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in alignment_records(result))
+    lines = (dumps(record) + "\n" for record in alignment_records(result))
     atomic_write(align_path, "".join(lines))
     atomic_write(text_path, result.text)
 
 
 def write_records(
-    results: list[ArticleTranslation], records: list[dict[str, Any]], field: str, text_path: Path, align_path: Path
+    results: list[ArticleTranslation], records: list[JsonRecord], text_path: Path, align_path: Path
 ) -> None:
-    """JSON Lines: each input record with its ``field`` translated (the other fields as
-    they were), and the alignment records of all of them with a ``record`` index."""
-    lines = [
-        json.dumps({**record, field: result.text}, ensure_ascii=False) + "\n"
-        for record, result in zip(records, results, strict=True)
-    ]
+    """JSON Lines: each input record with its text field translated and every other
+    field as it was, and the alignment records of all of them with a ``record`` index."""
+    lines = [record.with_text(dumps(result.text)) + "\n" for record, result in zip(records, results, strict=True)]
     aligned = [
-        json.dumps({"record": number, **alignment}, ensure_ascii=False) + "\n"
+        dumps({"record": number, **alignment}) + "\n"
         for number, result in enumerate(results)
         for alignment in alignment_records(result)
     ]
@@ -114,4 +128,4 @@ def write_records(
 
 
 def write_json(path: Path, data: Any) -> None:
-    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    atomic_write(path, dumps(data, indent=2) + "\n")

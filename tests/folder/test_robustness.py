@@ -291,7 +291,12 @@ def test_rerun_skips_finished_files_and_redoes_changed_ones(tmp_path: Path, caps
 
 
 def _subprocess_env(delay: float) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "TARJAMA_FAKE_DELAY": str(delay), "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")]),
+        "TARJAMA_FAKE_DELAY": str(delay),
+        "HF_HUB_OFFLINE": "1",
+    }
     return env
 
 

@@ -26,7 +26,7 @@ from ..cache import default_cache_dir
 from ..errors import ConfigError, MissingExtraError
 from ..identity import model_folder_identity
 from .base import Backend, Hypothesis, output_cap
-from .transformers import first_line, hub_reachable, model_unavailable
+from .transformers import first_line, hub_reachable, is_folder_name, model_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
     local = Path(name).expanduser()
     if local.is_dir():
         return str(local), f"local:{model_folder_identity(local)}"
-    if name.startswith((".", "/", "~")):
+    if is_folder_name(name):
         raise model_unavailable(name, "no such folder")
     from huggingface_hub import hf_hub_download, try_to_load_from_cache
     from huggingface_hub.errors import EntryNotFoundError

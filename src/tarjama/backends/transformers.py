@@ -18,9 +18,22 @@ logger = logging.getLogger(__name__)
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 
 
+def is_folder_name(model: str) -> bool:
+    """Whether ``model`` names a local folder rather than a hub id (``org/name``): it
+    exists as a folder, starts like a path (``.``, ``/``, ``~``), has more parts than a
+    hub id, or its first part is a folder here (``models/opus`` beside ``models/``)."""
+    parts = model.replace(os.sep, "/").split("/")
+    return (
+        Path(model).expanduser().is_dir()
+        or model.startswith((".", "/", "~"))
+        or len(parts) > 2
+        or (len(parts) == 2 and Path(parts[0]).is_dir())
+    )
+
+
 def model_unavailable(model: str, reason: str) -> ModelLoadError:
     """The one-sentence error for a model that cannot be had, with the way out."""
-    if Path(model).is_dir() or model.startswith((".", "/", "~")):
+    if is_folder_name(model):
         return ModelLoadError(
             f"cannot load a model from the folder {model!r} ({reason}); "
             "pass --model with a folder written by `tarjama download` or `save_pretrained`"
@@ -102,7 +115,7 @@ class TransformersBackend(Backend):
         self.max_length_extra = max_length_extra
         local = Path(name).expanduser()
         source = str(local) if local.is_dir() else name
-        if not local.is_dir() and name.startswith((".", "/", "~")):
+        if not local.is_dir() and is_folder_name(name):
             raise model_unavailable(name, "no such folder")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
