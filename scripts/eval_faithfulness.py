@@ -36,11 +36,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from make_tiny_model import transliterate
 from tarjama.backends import Backend, Hypothesis, register_backend
 from tarjama.cli import main as tarjama
 from tarjama.glossary import Entry, load_glossary
 from tarjama.normalise import normalise
+
+# the Buckwalter transliteration of the tests' fake model, defined once in tests/oracle.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from oracle import transliterate
 
 _NOT_WORD = re.compile(r"[\W_\u064b-\u065f\u0670\u0640]+")
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟«»″"} | {c: "'" for c in "‘’‚‛′"})
@@ -82,6 +85,15 @@ def load_lines(root: Path) -> list[tuple[str, str, str]]:
     arabic = (root / "newstest2019-ref.arb.txt").read_text(encoding="utf-8").split("\n")
     english = (root / "newstest2019-src.eng.txt").read_text(encoding="utf-8").split("\n")
     return [(d, a.strip(), e.strip()) for d, a, e in zip(ids, arabic, english, strict=True) if a.strip()]
+
+
+def references_of(lines: list[tuple[str, str, str]]) -> dict[str, str]:
+    """The oracle's table: each line's key to its reference. A line whose words repeat
+    another line's with another reference cannot be answered, and is left out."""
+    by_key: dict[str, set[str]] = {}
+    for _, arabic, english in lines:
+        by_key.setdefault(key(arabic), set()).add(english)
+    return {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
 
 
 def write_articles(lines: list[tuple[str, str, str]], folder: Path) -> None:
@@ -215,11 +227,7 @@ def main() -> None:
     args = parser.parse_args()
 
     lines = load_lines(args.data)
-    by_key: dict[str, set[str]] = {}
-    for _, arabic, english in lines:
-        by_key.setdefault(key(arabic), set()).add(english)
-    # a line whose words repeat another line's with another reference cannot be answered
-    references = {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
+    references = references_of(lines)
     wrong, chosen = repair_table(lines, references)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tarjama-faithfulness-") as tmp:

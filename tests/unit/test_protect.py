@@ -467,3 +467,125 @@ def test_a_name_is_never_substituted_inside_markup(tmp_path: Path) -> None:
     (item,) = markdown(KeepsMarkup({"بغداد": "Eden"}), "قرأ [التقرير](https://x.org/Eden) عن بغداد.", tmp_path)
     assert "](https://x.org/Eden)" in item.translation and item.translation.endswith("En Baghdad.")
     assert item.method == "substituted" and item.flags == ()
+
+
+# --- accepted renderings (issue 12) -------------------------------------------------
+
+VARIANTS = [
+    Entry("United Kingdom", ("المملكة المتحدة",), "place", variants=("UK", "U.K.", "Britain")),
+    Entry("Recep Tayyip Erdoğan", ("رجب طيب أردوغان",), "person"),
+    Entry("Muqtada al-Sadr", ("مقتدى الصدر",), "person"),
+    Entry("al-Assad", ("الأسد",), "person", evidence=("بشار", "نظام")),
+    Entry("Jeddah", ("جدة",), "place", evidence=("مدينة",)),
+    Entry("United Nations", ("الأمم المتحدة",), "organisation", variants=("UN",)),
+]
+
+
+def variants_translator(tmp_path: Path, model: Callable[[str], str], **overrides: object) -> Translator:
+    path = tmp_path / "variants.tsv"
+    rows = ["english\tarabic\ttype\tsource\tevidence"]
+    rows += [f"{'|'.join(e.forms)}\t{'|'.join(e.arabic)}\t{e.type}\t\t{'|'.join(e.evidence)}" for e in VARIANTS]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    settings = {"quality_default_glossary": False, "quality_glossary": [str(path)], "cache_enabled": False}
+    return Translator(backend=Scripted(model), **{**settings, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("arabic", "english", "rendering"),
+    [
+        ("غادرت المملكة المتحدة الاتحاد.", "Britain's exit was long.", "Britain"),
+        ("غادرت المملكة المتحدة الاتحاد.", "The U.K. left.", "U.K."),
+        ("قال رجب طيب أردوغان.", "Recep Tayyip Erdogan said.", "Recep Tayyip Erdogan"),  # no diacritic
+        ("قال مقتدى الصدر.", "Moqtada Sadr said.", None),  # another spelling: not accepted
+        ("قال مقتدى الصدر.", "MUQTADA AL SADR said.", "MUQTADA AL SADR"),
+        ("قال مقتدى الصدر.", "Muqtada Sadr said.", "Muqtada Sadr"),  # without the article
+        ("دعت الأمم المتحدة.", "It was called by us.", None),  # "UN" only in capitals
+    ],
+)
+def test_accepted_renderings(tmp_path: Path, arabic: str, english: str, rendering: str | None) -> None:
+    (item,) = variants_translator(tmp_path, lambda t: english, quality_repair="off").translate(arabic).sentences
+    (name,) = item.names
+    assert name.rendering == rendering and item.translation == english
+    assert ("name_missing" in item.flags) == (rendering is None)
+
+
+def test_canonical_names_rewrite_a_variant_in_place(tmp_path: Path) -> None:
+    t = variants_translator(tmp_path, lambda t: "Britain's exit from the EU was long.", quality_names="canonical")
+    (item,) = t.translate("خروج المملكة المتحدة من الاتحاد كان طويلا.").sentences
+    assert item.translation == "United Kingdom's exit from the EU was long."
+    assert item.names[0].rendering == "United Kingdom" and item.method == "whole"
+
+
+def test_a_misspelt_name_is_restored_to_the_nearest_accepted_form(tmp_path: Path) -> None:
+    def model(text: str) -> str:
+        return "Britian" if text == "المملكة المتحدة" else "Britian left the union."
+
+    (item,) = variants_translator(tmp_path, model).translate("غادرت المملكة المتحدة الاتحاد.").sentences
+    assert item.translation == "Britain left the union." and item.method == "substituted"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("رأى الأسد في الغابة.", []),  # the lion
+        ("وقال بشار الأسد إن", ["al-Assad"]),  # a first name
+        ("قصفت قوات نظام الأسد البلدة.", ["al-Assad"]),  # a collocation
+        ("والرئيس الأسد قال", ["al-Assad"]),  # a title, with a prefix
+        ("قالت جدة الطفل.", []),  # the grandmother
+        ("في مدينة جدة أمس.", ["Jeddah"]),
+        ("ألم في الصدر.", []),  # the chest
+        ("قال مقتدى الصدر.", ["Muqtada al-Sadr"]),
+    ],
+)
+def test_ambiguous_forms_are_names_only_with_evidence(text: str, found: list[str]) -> None:
+    assert [m.entry.english for m in Glossary(VARIANTS).find(text)] == found
+
+
+def test_ambiguous_word_without_evidence_is_never_substituted(tmp_path: Path) -> None:
+    (item,) = variants_translator(tmp_path, lambda t: "The lion was seen.").translate("رئي الأسد.").sentences
+    assert item.translation == "The lion was seen." and item.names == () and item.flags == ()
+
+
+def test_a_name_fused_with_its_preposition_is_translated_alone_with_its_article(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def model(text: str) -> str:
+        seen.append(text)
+        return "Uinted Nations" if text == "الأمم المتحدة" else "He spoke to the Uinted Nations."
+
+    (item,) = variants_translator(tmp_path, model).translate("تحدث للأمم المتحدة.").sentences
+    assert "الأمم المتحدة" in seen and item.names[0].arabic == "الأمم المتحدة"
+    assert item.translation == "He spoke to the United Nations."
+
+
+def test_glossary_files_give_variants_and_evidence(tmp_path: Path) -> None:
+    toml = tmp_path / "names.toml"
+    toml.write_text(
+        '[[names]]\nenglish = "Kyiv"\narabic = ["كييف"]\ntype = "place"\nvariants = ["Kiev"]\n'
+        '[[names]]\nenglish = "al-Assad|Assad"\narabic = ["الأسد"]\nevidence = ["بشار"]\n',
+        encoding="utf-8",
+    )
+    kyiv, assad = load_glossary([toml], use_default=False).entries
+    assert kyiv.forms == ("Kyiv", "Kiev") and not kyiv.ambiguous
+    assert assad.forms == ("al-Assad", "Assad") and assad.evidence == ("بشار",) and assad.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("arabic", "english"),
+    [
+        ("الاتحاد الأوروبي", "the EU"),
+        ("المملكة المتحدة", "the UK"),
+        ("بريطانيا", "the U.K."),
+        ("الولايات المتحدة", "the U.S."),
+        ("الولايات المتحدة", "America"),
+        ("داعش", "ISIL"),
+        ("داعش", "Daesh"),
+        ("أردوغان", "Erdoğan"),
+        ("الأمم المتحدة", "the UN"),
+    ],
+)
+def test_packaged_glossary_accepts_english_usage(arabic: str, english: str) -> None:
+    from tarjama.glossary import english_pattern, fold_latin
+
+    (match,) = load_glossary().find(arabic)
+    assert english_pattern(match.entry.forms).search(fold_latin(f"He said {english} did it."))
