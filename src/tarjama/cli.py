@@ -314,6 +314,7 @@ def _evaluate_parsers(commands: Any) -> None:
         "--ref", type=Path, required=True, help="references: folder with the same relative names, file, or NTREX folder"
     )
     p.add_argument("--doc-ids", type=Path, metavar="TSV", help="document ids, one per line of line-aligned files")
+    p.add_argument("--jsonl-field", default="text", metavar="FIELD", help="JSON Lines field holding the text")
     p.add_argument("--mode", choices=["auto", "sentence", "document"], default="auto", help="segments (default: auto)")
     p.add_argument("--test", choices=["bs", "ar"], default="bs", help="--compare: paired bootstrap or randomisation")
     p.add_argument("--json", type=Path, metavar="FILE", help="write every number and signature as JSON")
@@ -338,7 +339,7 @@ def _bootstrap_option(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from . import evaluate as scoring
+    from . import evaluation as scoring
     from .errors import ConfigError
 
     result: scoring.Evaluation | scoring.Comparison
@@ -348,12 +349,24 @@ def _evaluate(args: argparse.Namespace) -> int:
         samples = args.bootstrap if args.test == "bs" else 0
         baseline, system = args.compare
         result = scoring.compare(
-            baseline, system, args.ref, document_ids=args.doc_ids, mode=args.mode, test=args.test, n_samples=samples
+            baseline,
+            system,
+            args.ref,
+            document_ids=args.doc_ids,
+            mode=args.mode,
+            test=args.test,
+            n_samples=samples,
+            jsonl_field=args.jsonl_field,
         )
     else:
         scoring.require_extras(plot=args.plot is not None)
         result = scoring.evaluate(
-            args.hyp, args.ref, document_ids=args.doc_ids, mode=args.mode, n_bootstrap=args.bootstrap
+            args.hyp,
+            args.ref,
+            document_ids=args.doc_ids,
+            mode=args.mode,
+            n_bootstrap=args.bootstrap,
+            jsonl_field=args.jsonl_field,
         )
         if args.plot:
             print(f"tarjama: plot: {scoring.write_plot(result, args.plot)}", file=sys.stderr)
@@ -365,7 +378,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_set(args: argparse.Namespace) -> int:
     from .config import Settings
-    from .evaluate import evaluate_set, read_evaluation_set, require_extras
+    from .evaluation import evaluate_set, read_evaluation_set, require_extras
     from .translator import Translator
 
     require_extras(plot=args.plot)

@@ -18,10 +18,10 @@ from sacrebleu.significance import PairedTest
 
 from tarjama.cli import main
 from tarjama.errors import ConfigError, EvaluationError, MissingExtraError
-from tarjama.evaluate import compare, evaluate, read_evaluation_set, read_translations, write_plot
+from tarjama.evaluation import compare, evaluate, read_evaluation_set, read_translations, write_plot
 from tarjama.read import find_inputs
 
-from ..conftest import ROOT, SEED, shared_data
+from ..conftest import ROOT, SEED, shared_data, transliterate
 
 SEED_REFERENCE = ROOT / "seeds" / "000_4c695357e9463a4d.ref.en.txt"
 FAKE = ["--backend", "fake", "--model", "fake-model", "-q", "--no-cache"]  # translate and evaluate-set
@@ -110,8 +110,8 @@ def _assert_equal_to_sacrebleu(got: dict, hypotheses: list[str], references: lis
         assert got[key].metric == expected.name
         assert got[key].score == expected.score, key
         assert got[key].signature == metric.get_signature().format(), key
-        if n_bootstrap > 1:  # sacrebleu keeps its bootstrap estimate in these two attributes
-            assert (got[key].ci_mean, got[key].ci_radius) == (expected._mean, expected._ci), key
+        if n_bootstrap > 1:  # sacrebleu's own estimate, which it keeps in two private attributes
+            assert (got[key].ci_mean, got[key].ci_radius) == pytest.approx((expected._mean, expected._ci)), key
             low, high = got[key].ci
             assert low < high
         else:
@@ -336,7 +336,8 @@ def _break(setup: str, tmp_path: Path, corpus: tuple[Path, Path, Path]) -> list[
         ("alignment", "a.align.jsonl: line 1: target_span [0, 40] does not hold its translation in {hyp}/a.en.txt"),
         (
             "no-translations",
-            "{tmp}/empty: holds no translations (*.en.txt, *.en.md); give the -o folder of tarjama translate",
+            "{tmp}/empty: holds no translations (*.en.txt, *.en.md, *.en.jsonl); "
+            "give the -o folder of tarjama translate",
         ),
         ("no-hypothesis", "nowhere: no such file or folder"),
         ("one-reference", "a.txt: is one reference but {hyp} holds 2 translations; give a folder of references"),
@@ -480,3 +481,26 @@ def test_evaluate_set_with_the_fake_backend(tmp_path: Path, capsys: pytest.Captu
     assert data["documents"][1]["document"] == "d2" and data["documents"][1]["chrf"]["score"] == pytest.approx(100)
     assert data["segments"] == 3 and data["mode"] == "sentence"
     assert "d1" in capsys.readouterr().out
+
+
+def test_json_lines_outputs_are_scored_record_by_record(tmp_path: Path) -> None:
+    """Issue 14: evaluate ignored the .en.jsonl files that translate writes for JSON Lines
+    inputs. Each record is a document NAME#N, paired with record N of the references."""
+    texts = ["عنوان أول\n\nقال الوزير إن الاجتماع انتهى.", "وأضاف أن الوفد سيعود غدا."]
+    source = tmp_path / "in" / "news.jsonl"
+    source.parent.mkdir()
+    source.write_text("".join(json.dumps({"id": n, "body": t}) + "\n" for n, t in enumerate(texts)), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["translate", str(source), "-o", str(out), "--jsonl-field", "body", *FAKE]) == 0
+    assert (out / "news.en.jsonl").is_file()
+    english = [transliterate(texts[0]), "w>Daf >n Alwfd syEwd gdA."]  # the second with two words wrong
+    references = tmp_path / "ref" / "news.jsonl"
+    references.parent.mkdir()
+    references.write_text("".join(json.dumps({"body": e}) + "\n" for e in english), encoding="utf-8")
+
+    result = evaluate(out, references.parent, jsonl_field="body", n_bootstrap=1)
+    assert [d.document for d in result.documents] == ["news#0", "news#1"]
+    assert result.mode == "sentence" and result.segments == 3
+    assert result.documents[0].scores["bleu"].score == pytest.approx(100.0)
+    second = BLEU().corpus_score([transliterate(texts[1])], [[english[1]]])
+    assert result.documents[1].scores["bleu"].score == second.score < 100.0
