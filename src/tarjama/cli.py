@@ -35,8 +35,20 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--revision", dest="model_revision", help="hub revision of the model")
     p.add_argument("--backend", dest="model_backend", help="translation backend (default: transformers)")
     p.add_argument("--device", dest="model_device", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--dtype", dest="model_dtype", choices=["auto", "float32", "float16", "bfloat16"])
+    p.add_argument(
+        "--dtype",
+        dest="model_dtype",
+        choices=["auto", "float32", "float16", "bfloat16", "int8"],
+        help="transformers backend precision (int8: quantised Linear layers, CPU)",
+    )
     p.add_argument("--compute-type", dest="model_compute_type", choices=COMPUTE_TYPES, help="--backend ct2 precision")
+    p.add_argument(
+        "--threads",
+        dest="model_threads",
+        type=int,
+        metavar="N",
+        help="CPU threads (default: the cores this process may use, or OMP_NUM_THREADS)",
+    )
     p.add_argument("--no-cache", dest="cache_enabled", action="store_const", const=False, help="no translation cache")
     p.add_argument("--cache-dir", dest="cache_dir", metavar="DIR", help="converted models and the translation cache")
     p.add_argument("--beams", dest="decoding_beams", type=int, help="beam size (1: greedy)")

@@ -35,6 +35,9 @@ class ModelSettings:
     dtype: str = "auto"
     # CTranslate2's precision: auto (int8 on CPU, float16 on GPU), int8, int8_float16, float16, bfloat16, float32
     compute_type: str = "auto"
+    # CPU threads for translation; None: the cores this process may use (affinity, cgroup quota) or
+    # OMP_NUM_THREADS when set. Speed only: translations are the same whatever the count (--threads)
+    threads: int | None = None
 
 
 @dataclass(frozen=True)

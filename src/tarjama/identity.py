@@ -24,7 +24,7 @@ from typing import Any
 # entries of a backend's describe() that change how fast it runs, not what it outputs
 SPEED_ONLY = frozenset({"threads", "inter_threads", "intra_threads", "converted"})
 # settings sections (or "section.key") that change how and where the work runs, not the output
-SPEED_ONLY_SETTINGS = frozenset({"batching", "cache", "engine"})
+SPEED_ONLY_SETTINGS = frozenset({"batching", "cache", "engine", "model.threads"})
 
 
 def model_folder_identity(folder: str | os.PathLike[str]) -> str:

@@ -73,6 +73,7 @@ class Translator:
             max_length_extra=decoding.max_length_extra,
             compute_type=model.compute_type,
             cache_dir=self.settings.cache.dir,
+            threads=model.threads,
         )
         limit = self.settings.segmentation.max_input_tokens
         if self.backend.max_input_tokens is not None:

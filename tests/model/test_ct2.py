@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from tarjama.backends import load_backend
-from tarjama.backends.ct2 import CONVERSION_FILE, CTranslate2Backend, default_threads
+from tarjama.backends.ct2 import CONVERSION_FILE, CTranslate2Backend, split_threads
 from tarjama.batch import translate_pooled
 from tarjama.cli import main
 from tarjama.errors import ConfigError, MissingExtraError
+from tarjama.threads import default_threads
 
 from ..conftest import SEED, shared_data
 
@@ -152,9 +153,20 @@ def test_converted_once_into_a_folder_keyed_by_quantisation(ct2, tiny_model: Pat
 def test_describe_records_threads_and_precision(ct2) -> None:
     described = ct2.describe()
     assert described["backend"] == "ct2" and described["compute_type"] == "float32"
-    assert (described["inter_threads"], described["intra_threads"]) == default_threads()
-    inter, intra = default_threads()
-    assert 1 <= intra <= 4 and inter >= 1
+    assert (described["inter_threads"], described["intra_threads"]) == split_threads(default_threads())
+
+
+@pytest.mark.parametrize(
+    ("threads", "split"), [(1, (1, 1)), (2, (2, 1)), (3, (3, 1)), (8, (4, 2)), (16, (4, 4)), (32, (8, 4))]
+)
+def test_threads_are_shared_out_as_workers_before_threads_per_worker(threads: int, split: tuple[int, int]) -> None:
+    assert split_threads(threads) == split
+
+
+def test_threads_setting_reaches_ctranslate2(tiny_model: Path, cache_dir: Path) -> None:
+    backend = CTranslate2Backend(str(tiny_model), device="cpu", compute_type="float32", cache_dir=cache_dir, threads=1)
+    assert (backend.describe()["inter_threads"], backend.describe()["intra_threads"]) == (1, 1)
+    assert backend.translator.num_translators == 1  # the loaded model has what describe() says
 
 
 def test_convert_command_makes_a_model_folder_for_translate(tiny_model: Path, ct2, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ Everything else (batching, ordering, de-duplication, progress) is shared code in
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -36,6 +37,15 @@ def output_cap(longest: int, ratio: float, extra: int, limit: int | None) -> int
     against runaway output, the same for every backend)."""
     cap = int(ratio * longest + extra)
     return min(cap, limit) if limit is not None else cap
+
+
+def installed_version(package: str) -> str | None:
+    """An installed package's version, read without importing it (``describe()`` records
+    library versions without loading the libraries)."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 class Backend(ABC):

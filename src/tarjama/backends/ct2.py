@@ -25,8 +25,9 @@ from typing import Any
 from ..cache import default_cache_dir
 from ..errors import ConfigError, MissingExtraError
 from ..identity import model_folder_identity
-from .base import Backend, Hypothesis, output_cap
-from .transformers import first_line, hub_reachable, is_folder_name, model_unavailable
+from ..threads import default_threads, prepare_openmp
+from .base import Backend, Hypothesis, installed_version, output_cap
+from .transformers import first_line, hub_config, is_folder_name, model_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ MAX_THREADS = 4
 # fast as larger ones (measured on 2 cores), and the attention keys and values that larger
 # ones keep cost 100-150 MB more
 CPU_SENTENCES, CPU_HYPOTHESES = 32, 64
+
+
+@dataclass
+class _Loaded:
+    """The tokenizer and CTranslate2 model, loaded on first use; shared by ``with_options`` copies."""
+
+    tokenizer: Any = None
+    translator: Any = None
 
 
 @dataclass(frozen=True)
@@ -93,13 +102,12 @@ def resolve_compute_type(compute_type: str, device: str) -> str:
     return compute_type
 
 
-def default_threads() -> tuple[int, int]:
-    """``(inter_threads, intra_threads)`` for the CPU: ``cores // 4`` threads per worker
-    (at least 1, at most 4) and as many workers as that leaves cores: 2 cores give two
-    one-thread workers, 8 cores 4 x 2, 16 cores 4 x 4, 32 cores 8 x 4."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    intra = min(MAX_THREADS, max(1, cores // MAX_THREADS))
-    return max(1, cores // intra), intra
+def split_threads(threads: int) -> tuple[int, int]:
+    """``(inter_threads, intra_threads)`` for ``threads`` CPU threads: ``threads // 4``
+    threads per worker (at least 1, at most 4) and as many workers as that leaves:
+    2 threads give two one-thread workers, 8 give 4 x 2, 16 give 4 x 4, 32 give 8 x 4."""
+    intra = min(MAX_THREADS, max(1, threads // MAX_THREADS))
+    return max(1, threads // intra), intra
 
 
 def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
@@ -111,19 +119,7 @@ def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
         return str(local), f"local:{model_folder_identity(local)}"
     if is_folder_name(name):
         raise model_unavailable(name, "no such folder")
-    from huggingface_hub import hf_hub_download, try_to_load_from_cache
-    from huggingface_hub.errors import EntryNotFoundError
-
-    cached = try_to_load_from_cache(name, "config.json", revision=revision)
-    if isinstance(cached, str):
-        return name, Path(cached).parent.name
-    if not hub_reachable():  # fail now, not after the hub client's minute of retries
-        raise model_unavailable(name, "not in the local cache, and the Hugging Face Hub cannot be reached")
-    try:
-        config = Path(hf_hub_download(name, "config.json", revision=revision))
-    except (OSError, ValueError, EntryNotFoundError) as error:  # HTTP and network errors are OSErrors
-        raise model_unavailable(name, first_line(error)) from None
-    return name, config.parent.name  # .../snapshots/<commit>/config.json
+    return name, hub_config(name, revision).parent.name  # .../snapshots/<commit>/config.json
 
 
 def _load_tokenizer(folder: Path) -> Any:
@@ -248,8 +244,13 @@ class CTranslate2Backend(Backend):
         max_length_ratio, max_length_extra: the output-length cap, as in the transformers
             backend: ratio x longest input + extra tokens, never past the position limit.
         cache_dir: where converted models are kept (default ``$XDG_CACHE_HOME/tarjama``).
+        threads: CPU threads in all (``tarjama.threads``; ``None``: ``default_threads()``),
+            shared out by ``split_threads``.
         inter_threads, intra_threads: batches translated in parallel and threads per
-            batch on the CPU; 0 picks ``default_threads()``.
+            batch on the CPU, instead of ``split_threads(threads)``.
+
+    The CTranslate2 model and the tokenizer are loaded when first needed, so a run with
+    nothing to translate loads neither (a model not yet converted is converted at once).
 
     Raises:
         MissingExtraError: ctranslate2 is not installed.
@@ -269,15 +270,14 @@ class CTranslate2Backend(Backend):
         max_length_ratio: float = 2.0,
         max_length_extra: int = 16,
         cache_dir: str | os.PathLike[str] | None = None,
+        threads: int | None = None,
         inter_threads: int = 0,
         intra_threads: int = 0,
         **_: Any,
     ) -> None:
-        ctranslate2 = _import_ctranslate2()
-        try:
-            import transformers  # noqa: F401  (the tokenizer's library)
-        except ImportError as error:
-            raise MissingExtraError(error.name or "transformers", "transformers") from error
+        _import_ctranslate2()
+        if installed_version("transformers") is None:  # the tokenizer's library
+            raise MissingExtraError("transformers", "transformers")
 
         self.device, device_index = resolve_device(device)
         self.compute_type = resolve_compute_type(compute_type, self.device)
@@ -309,23 +309,42 @@ class CTranslate2Backend(Backend):
         self._max_positions = positions - 2 if positions else None
 
         if self.device == "cpu":
-            auto_inter, auto_intra = default_threads()
+            auto_inter, auto_intra = split_threads(threads or default_threads())
             self.inter_threads, self.intra_threads = inter_threads or auto_inter, intra_threads or auto_intra
         else:
             self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or 1
-        self.tokenizer = _load_tokenizer(self.converted)
-        try:
-            self.translator = ctranslate2.Translator(
-                str(self.converted),
-                device=self.device,
-                device_index=device_index,
-                compute_type=self.compute_type,
-                inter_threads=self.inter_threads,
-                intra_threads=self.intra_threads,
-            )
-        except (RuntimeError, ValueError) as error:
-            raise ConfigError(f"CTranslate2 cannot load {self.converted} on {self.device}: {error}") from None
-        logger.info("loaded %s with CTranslate2 on %s (%s)", self.model_name, self.device, self.compute_type)
+        self._device_index = device_index
+        self._loaded = _Loaded()
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._loaded.tokenizer is None:
+            self._loaded.tokenizer = _load_tokenizer(self.converted)
+        return self._loaded.tokenizer
+
+    @property
+    def translator(self) -> Any:
+        """The ``ctranslate2.Translator``, loaded on first use."""
+        if self._loaded.translator is None:
+            if self.device == "cpu":
+                prepare_openmp()
+            try:
+                self._loaded.translator = _import_ctranslate2().Translator(
+                    str(self.converted),
+                    device=self.device,
+                    device_index=self._device_index,
+                    compute_type=self.compute_type,
+                    inter_threads=self.inter_threads,
+                    intra_threads=self.intra_threads,
+                )
+            except (RuntimeError, ValueError) as error:
+                raise ConfigError(f"CTranslate2 cannot load {self.converted} on {self.device}: {error}") from None
+            logger.info("loaded %s with CTranslate2 on %s (%s)", self.model_name, self.device, self.compute_type)
+        return self._loaded.translator
+
+    @translator.setter
+    def translator(self, translator: Any) -> None:  # a wrapper (scripts/bench.py counts tokens)
+        self._loaded.translator = translator
 
     @property
     def max_input_tokens(self) -> int | None:
@@ -392,8 +411,8 @@ class CTranslate2Backend(Backend):
             "no_repeat_ngram_size": self.no_repeat_ngram_size,
             "max_length_ratio": self.max_length_ratio,
             "max_length_extra": self.max_length_extra,
-            "ctranslate2": _import_ctranslate2().__version__,
-            "transformers": __import__("transformers").__version__,
+            "ctranslate2": installed_version("ctranslate2"),
+            "transformers": installed_version("transformers"),
             "converted": str(self.converted),
             "inter_threads": self.inter_threads,
             "intra_threads": self.intra_threads,

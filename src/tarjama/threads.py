@@ -1,0 +1,112 @@
+"""How many CPU threads translation uses, and how the thread pools are set up.
+
+The default is the number of cores this process may use, not the machine's: its CPU
+affinity (``taskset``, a scheduler's CPU set), lowered by a cgroup CPU quota (a container
+given 2 of 64 cores), or ``OMP_NUM_THREADS`` when it is set (Ray sets it for each
+worker). Fork-join thread pools suffer when they have more threads than free cores:
+every parallel step waits for its slowest thread, and a thread that lost its core to
+another process stalls the others (on a busy 2-core machine, torch at its default
+threads was 6x slower than at one). So torch gets ``threads`` intra-op threads and one
+inter-op thread (generation has no independent operators to overlap), and OpenMP
+threads sleep instead of spinning when they wait (``OMP_WAIT_POLICY=PASSIVE``), so a
+waiting thread does not take a core from the thread it waits for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from pathlib import Path
+
+# libgomp's environment, read once when the OpenMP runtime starts (torch and CTranslate2 each
+# load one); a value the user set wins
+OPENMP_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
+PROC_CGROUP = Path("/proc/self/cgroup")
+
+
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity, lowered by a cgroup CPU
+    quota when one is set; at least 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = cgroup_cpu_quota()
+    if quota is not None:
+        cores = min(cores, max(1, math.ceil(quota)))
+    return max(1, cores)
+
+
+def default_threads() -> int:
+    """The threads a backend uses unless told: ``OMP_NUM_THREADS`` when it is set to a
+    positive number, else the cores this process may use (``available_cores()``) less
+    those that other work keeps busy (the machine's 1-minute load average), at least 1."""
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    cores = available_cores()
+    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    free = (os.cpu_count() or cores) - busy
+    return max(1, min(cores, free))
+
+
+def cgroup_cpu_quota(root: str | os.PathLike[str] = "/sys/fs/cgroup") -> float | None:
+    """Cores' worth of CPU time the process's cgroup may use (``cpu.max`` in cgroup v2,
+    ``cpu.cfs_quota_us / cpu.cfs_period_us`` in v1), or ``None`` without a quota."""
+    base = Path(root)
+    try:
+        groups = PROC_CGROUP.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        groups = []
+    for line in groups:
+        _, controllers, path = line.split(":", 2)
+        relative = path.lstrip("/")
+        if controllers == "":  # v2: one hierarchy
+            quota = _read_v2(base / relative / "cpu.max") or _read_v2(base / "cpu.max")
+        elif "cpu" in controllers.split(","):
+            folder = base / controllers
+            quota = _read_v1(folder / relative) or _read_v1(folder)
+        else:
+            continue
+        if quota is not None:
+            return quota
+    return None
+
+
+def _read_v2(path: Path) -> float | None:
+    try:
+        limit, _, period = path.read_text(encoding="utf-8").strip().partition(" ")
+    except OSError:
+        return None
+    if limit == "max" or not limit.isdigit() or not period.isdigit() or int(period) <= 0:
+        return None
+    return int(limit) / int(period)
+
+
+def _read_v1(folder: Path) -> float | None:
+    try:
+        limit = int((folder / "cpu.cfs_quota_us").read_text(encoding="utf-8"))
+        period = int((folder / "cpu.cfs_period_us").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return limit / period if limit > 0 and period > 0 else None
+
+
+def prepare_openmp() -> None:
+    """Set the OpenMP environment (``OPENMP_ENVIRONMENT``) before a backend loads its
+    runtime; values already set, by the user or the shell, are kept."""
+    for name, value in OPENMP_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
+def configure_torch(threads: int) -> None:
+    """``threads`` intra-op threads and one inter-op thread for torch in this process.
+
+    torch accepts the inter-op count only before its first parallel work; when that has
+    happened (a program that used torch before), its pool is left as it is."""
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    if torch.get_num_interop_threads() != 1:
+        # "cannot set number of interop threads after parallel work has started"
+        with contextlib.suppress(RuntimeError):
+            torch.set_num_interop_threads(1)
