@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Throughput and memory of tarjama against the usual ways of running a MarianMT model.
+"""Throughput of tarjama against the usual ways of running a MarianMT model, side by side.
 
 One run, the same sentences, the same model, the same work for every system:
 
@@ -7,34 +7,43 @@ One run, the same sentences, the same model, the same work for every system:
   tarjama's ``Segmenter`` into the units a translation run sends to the model;
 * model: the architecture and vocabulary size of ``Helsinki-NLP/opus-mt-ar-en`` with
   random weights (``scripts/make_tiny_model.py --full-size``, built on first use), and
-  for CTranslate2 the same model converted by tarjama;
+  for CTranslate2 the same model converted by tarjama to int8;
 * work: random weights never end a sentence, so every system is made to generate
   exactly ``--target-tokens`` tokens for every sentence (transformers ``min_new_tokens =
   max_new_tokens``, CTranslate2 ``min_decoding_length = max_decoding_length``; the
   forced end token of Marian's generation config is switched off for all), and the
   number of tokens each system produced is checked.
 
-Systems, each greedy and with beam 4:
+Systems (``--systems``), each greedy and with beam 4:
 
-1. ``naive``: one sentence at a time, as transformers' ``pipeline("translation")`` did
-   (tokenize one sentence, ``generate``, decode). transformers 5 removed that pipeline,
-   so its steps are called directly.
-2. ``easynmt``: EasyNMT's way: sentences sorted by character length, fixed batches of
-   16, ``generate`` under ``torch.no_grad``, float32.
-3. ``tarjama-transformers``: ``Translator.translate_sentences`` with the transformers
-   backend (float32, token-budget batches).
-4. ``tarjama-ct2``: the same with the CTranslate2 backend, int8.
+* ``naive``: one sentence at a time, as transformers' ``pipeline("translation")`` did.
+* ``easynmt``: EasyNMT's way: sorted by character length, batches of 16, float32.
+* ``ct2-loop-2x1``, ``ct2-loop-1x2``: the CTranslate2 loop a user who knows it writes
+  (``ct2_loop`` below: one ``translate_batch`` over the length-sorted units,
+  ``max_batch_size=32``), with 2 workers x 1 thread and 1 x 2; the ratios are taken
+  against the better of the two in each repetition.
+* ``tarjama-transformers``, ``tarjama-transformers-int8``, ``tarjama-ct2``:
+  ``Translator.translate_sentences`` with tarjama's defaults (threads included) and that
+  backend (float32; ``--dtype int8``; CTranslate2 int8).
 
-Each system runs in its own process (so its peak resident memory is its own) that loads
-the model once and then translates the sentences slice by slice; the slices go round the
-systems in turn, so a machine shared with other work slows every system alike. Then
-the same folder is translated twice with the translation cache on (tarjama-ct2, greedy).
+A system name may end in ``@N`` (N threads) or ``@default`` (the system's own default;
+the tarjama systems use theirs when no suffix is given, the others ``--threads``).
+
+Each system runs in its own process, which loads the model once. Then the systems take
+turns: in each of ``--repeats`` repetitions every system translates all the sentences,
+in an order rotated from one repetition to the next, so a machine shared with other work
+slows every system alike. Ratios are computed within each repetition, and reported as
+their median and range. With ``--busy`` one CPU-bound process per core runs beside the
+systems the whole time. For the tarjama systems, the time spent inside the model
+(``generate`` or ``translate_batch``) is measured apart: the rest is the pipeline's own
+cost (pooling, de-duplication, batching, tokenisation, decoding).
 
 Usage::
 
-    python scripts/bench.py                # 400 sentences, 32 target tokens: ~20 min on 2 cores
-    python scripts/bench.py --quick        # 32 sentences, 8 target tokens: a smoke test
-    python scripts/bench.py --sentences 800 --target-tokens 48 --json results.json
+    python scripts/bench.py --quick                    # a smoke test, about a minute
+    python scripts/bench.py --sentences 151 --json scripts/results/bench.json
+    python scripts/bench.py --busy --systems tarjama-ct2@1 tarjama-ct2@2 tarjama-ct2 \
+        tarjama-transformers@1 tarjama-transformers@2 tarjama-transformers   # the threads table
 
 Prints a table; writes everything measured as JSON (``--json``).
 """
@@ -46,10 +55,9 @@ import json
 import os
 import platform
 import resource
-import shutil
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -57,8 +65,72 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = ROOT.parent / "shared" / "data" / "ant-news-sample" / "txt"
-SYSTEMS = ("naive", "easynmt", "tarjama-transformers", "tarjama-ct2")
+SYSTEMS = (
+    "naive",
+    "easynmt",
+    "ct2-loop-2x1",
+    "ct2-loop-1x2",
+    "tarjama-transformers",
+    "tarjama-transformers-int8",
+    "tarjama-ct2",
+)
+DEFAULT_SYSTEMS = SYSTEMS[1:]  # naive takes as long as all the others together
+# the systems a ratio is taken against, and the members of each (the best in each repetition counts)
+PEERS = {"naive": ("naive",), "easynmt": ("easynmt",), "ct2-loop": ("ct2-loop-2x1", "ct2-loop-1x2")}
 EASYNMT_BATCH = 16
+CT2_LOOP_BATCH = 32
+
+
+# ---------------------------------------------------------------- the peers' code, plain
+
+
+def ct2_loop(translator: Any, tokenizer: Any, sentences: list[str], beams: int, tokens: int) -> int:
+    """The hand-written CTranslate2 loop: tokenise, sort by length, one ``translate_batch``
+    in sub-batches of 32, decode, restore the order. Returns the target tokens produced."""
+    source = [tokenizer.convert_ids_to_tokens(tokenizer.encode(s)) for s in sentences]
+    order = sorted(range(len(source)), key=lambda i: len(source[i]))
+    results = translator.translate_batch(
+        [source[i] for i in order], beam_size=beams, max_batch_size=CT2_LOOP_BATCH,
+        min_decoding_length=tokens, max_decoding_length=tokens,
+    )  # fmt: skip
+    english = [""] * len(sentences)
+    for i, result in zip(order, results, strict=True):
+        english[i] = tokenizer.decode(tokenizer.convert_tokens_to_ids(result.hypotheses[0]), skip_special_tokens=True)
+    return sum(len(result.hypotheses[0]) for result in results)
+
+
+def naive(model: Any, tokenizer: Any, sentences: list[str], beams: int, tokens: int) -> int:
+    import torch
+
+    produced = 0
+    with torch.no_grad():
+        for sentence in sentences:
+            inputs = tokenizer(sentence, return_tensors="pt")
+            output = model.generate(
+                **inputs, num_beams=beams, do_sample=False, max_new_tokens=tokens, min_new_tokens=tokens,
+                max_length=None,
+            )  # fmt: skip
+            tokenizer.decode(output[0], skip_special_tokens=True)
+            produced += output.shape[1] - 1  # less the decoder start token
+    return produced
+
+
+def easynmt(model: Any, tokenizer: Any, sentences: list[str], beams: int, tokens: int) -> int:
+    import torch
+
+    produced = 0
+    ordered = sorted(sentences, key=len, reverse=True)
+    with torch.no_grad():
+        for start in range(0, len(ordered), EASYNMT_BATCH):
+            batch = ordered[start : start + EASYNMT_BATCH]
+            inputs = tokenizer(batch, return_tensors="pt", padding=True, truncation=True, max_length=512)
+            output = model.generate(
+                **inputs, num_beams=beams, do_sample=False, max_new_tokens=tokens, min_new_tokens=tokens,
+                max_length=None,
+            )  # fmt: skip
+            tokenizer.batch_decode(output, skip_special_tokens=True)
+            produced += output.shape[0] * (output.shape[1] - 1)
+    return produced
 
 
 # ---------------------------------------------------------------- worker processes
@@ -68,144 +140,125 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def _force_length_transformers(model: Any, tokens: int) -> None:
-    """Make every ``generate`` call produce exactly ``tokens`` new tokens."""
-    model.generation_config.forced_eos_token_id = None
-    generate = model.generate
-
-    def forced(*args: Any, **kwargs: Any) -> Any:
-        kwargs.update(max_new_tokens=tokens, min_new_tokens=tokens, max_length=None)
-        return generate(*args, **kwargs)
-
-    model.generate = forced
+def parse_system(spec: str) -> tuple[str, int | None]:
+    """``"tarjama-ct2@2"`` -> ``("tarjama-ct2", 2)``; ``@default`` or no suffix -> ``None``."""
+    system, _, threads = spec.partition("@")
+    if system not in SYSTEMS or (threads and threads != "default" and not threads.isdigit()):
+        raise argparse.ArgumentTypeError(f"unknown system {spec!r}; use one of {', '.join(SYSTEMS)}, optionally @N")
+    return system, int(threads) if threads.isdigit() else None
 
 
-class _ForcedLengthCT2:
-    """A ``ctranslate2.Translator`` that decodes exactly ``tokens`` tokens per sentence
-    and counts what it produced."""
+class _Timed:
+    """Wraps a model's ``generate`` or a CTranslate2 ``translate_batch``: forces the output
+    length, counts the tokens produced and the seconds spent inside the model."""
 
-    def __init__(self, translator: Any, tokens: int) -> None:
-        self.translator = translator
-        self.tokens = tokens
+    def __init__(self, call: Any, tokens: int, ct2: bool) -> None:
+        self.call, self.tokens, self.ct2 = call, tokens, ct2
         self.produced = 0
+        self.seconds = 0.0
 
-    def translate_batch(self, source: Any, **options: Any) -> Any:
-        options.update(min_decoding_length=self.tokens, max_decoding_length=self.tokens)
-        results = self.translator.translate_batch(source, **options)
-        self.produced += sum(len(r.hypotheses[0]) for r in results)
-        return results
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.ct2:
+            kwargs.update(min_decoding_length=self.tokens, max_decoding_length=self.tokens)
+        else:
+            kwargs.update(max_new_tokens=self.tokens, min_new_tokens=self.tokens, max_length=None)
+        started = time.perf_counter()
+        output = self.call(*args, **kwargs)
+        self.seconds += time.perf_counter() - started
+        if self.ct2:
+            self.produced += sum(len(r.hypotheses[0]) for r in output)
+        else:
+            sequences = output.sequences if hasattr(output, "sequences") else output
+            self.produced += sequences.shape[0] * (sequences.shape[1] - 1)
+        return output
+
+
+class _CT2Proxy:
+    """A ``ctranslate2.Translator`` whose ``translate_batch`` is ``_Timed``."""
+
+    def __init__(self, translator: Any, timed: _Timed) -> None:
+        self.translator, self.translate_batch = translator, timed
 
 
 class _Worker:
     """One system, loaded once; ``translate`` returns the target tokens produced."""
 
-    def __init__(self, system: str, args: argparse.Namespace) -> None:
-        self.system, self.beams, self.tokens = system, args.beams[0], args.target_tokens
+    def __init__(self, spec: str, args: argparse.Namespace) -> None:
+        self.system, threads = parse_system(spec)
+        self.beams, self.tokens = args.beams[0], args.target_tokens
+        self.timed: _Timed | None = None
         model = str(args.model)
         started = time.perf_counter()
-        if system != "tarjama-ct2":
+        if self.system in ("naive", "easynmt"):
             import torch
-
-            torch.set_num_threads(args.threads)
-        if system in ("naive", "easynmt"):
             import transformers
 
+            torch.set_num_threads(threads or args.threads)
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(model)
             self.model = transformers.AutoModelForSeq2SeqLM.from_pretrained(model, dtype=torch.float32).eval()
             self.model.generation_config.forced_eos_token_id = None
+            self.threads = str(torch.get_num_threads())
+        elif self.system.startswith("ct2-loop"):
+            import ctranslate2
+            import transformers
+
+            inter, intra = (2, 1) if self.system.endswith("2x1") else (1, 2)
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(args.converted)
+            self.model = ctranslate2.Translator(
+                args.converted, device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
+            )
+            self.threads = f"{inter}x{intra}"
         else:
-            self.translator = _tarjama(system, model, self.beams, args)
-            if system == "tarjama-transformers":
-                self.counter = _count_generated(self.translator.backend.model)
-                _force_length_transformers(self.translator.backend.model, self.tokens)
+            self.translator = _tarjama(self.system, model, self.beams, threads, args)
+            backend: Any = self.translator.backend
+            if self.system == "tarjama-ct2":
+                self.timed = _Timed(backend.translator.translate_batch, self.tokens, ct2=True)
+                backend.translator = _CT2Proxy(backend.translator, self.timed)
+                described = backend.describe()
+                self.threads = f"{described['inter_threads']}x{described['intra_threads']}"
             else:
-                self.proxy = _ForcedLengthCT2(self.translator.backend.translator, self.tokens)
-                self.translator.backend.translator = self.proxy
+                backend.model.generation_config.forced_eos_token_id = None
+                self.timed = _Timed(backend.model.generate, self.tokens, ct2=False)
+                backend.model.generate = self.timed
+                self.threads = str(sys.modules["torch"].get_num_threads())
         self.load_seconds = time.perf_counter() - started
-        if system == "tarjama-ct2":
-            described = self.translator.backend.describe()
-            self.threads = f"{described['inter_threads']}x{described['intra_threads']}"
-        else:
-            self.threads = str(sys.modules["torch"].get_num_threads())
 
-    def translate(self, sentences: list[str]) -> int:
+    def translate(self, sentences: list[str]) -> dict[str, Any]:
         if self.system == "naive":
-            import torch
-
-            produced = 0
-            with torch.no_grad():
-                for sentence in sentences:
-                    inputs = self.tokenizer(sentence, return_tensors="pt")
-                    output = self.model.generate(
-                        **inputs, num_beams=self.beams, do_sample=False, max_new_tokens=self.tokens,
-                        min_new_tokens=self.tokens, max_length=None,
-                    )  # fmt: skip
-                    self.tokenizer.decode(output[0], skip_special_tokens=True)
-                    produced += output.shape[1] - 1  # less the decoder start token
-            return produced
+            return {"tokens": naive(self.model, self.tokenizer, sentences, self.beams, self.tokens)}
         if self.system == "easynmt":
-            import torch
-
-            produced = 0
-            ordered = sorted(sentences, key=len, reverse=True)
-            with torch.no_grad():
-                for start in range(0, len(ordered), EASYNMT_BATCH):
-                    batch = ordered[start : start + EASYNMT_BATCH]
-                    inputs = self.tokenizer(batch, return_tensors="pt", padding=True, truncation=True, max_length=512)
-                    output = self.model.generate(
-                        **inputs, num_beams=self.beams, do_sample=False, max_new_tokens=self.tokens,
-                        min_new_tokens=self.tokens, max_length=None,
-                    )  # fmt: skip
-                    self.tokenizer.batch_decode(output, skip_special_tokens=True)
-                    produced += output.shape[0] * (output.shape[1] - 1)
-            return produced
-        if self.system == "tarjama-transformers":
-            before = self.counter[0]
-            self.translator.translate_sentences(sentences)
-            return self.counter[0] - before
-        before = self.proxy.produced
+            return {"tokens": easynmt(self.model, self.tokenizer, sentences, self.beams, self.tokens)}
+        if self.system.startswith("ct2-loop"):
+            return {"tokens": ct2_loop(self.model, self.tokenizer, sentences, self.beams, self.tokens)}
+        assert self.timed is not None
+        produced, inside = self.timed.produced, self.timed.seconds
         self.translator.translate_sentences(sentences)
-        return self.proxy.produced - before
+        return {"tokens": self.timed.produced - produced, "model_seconds": self.timed.seconds - inside}
 
 
-def _tarjama(system: str, model: str, beams: int, args: argparse.Namespace) -> Any:
-    """A tarjama Translator as a user would make one, with the benchmark's threads."""
+def _tarjama(system: str, model: str, beams: int, threads: int | None, args: argparse.Namespace) -> Any:
+    """A tarjama Translator as a user would make one."""
     from tarjama import Translator
-    from tarjama.backends import load_backend
 
-    settings = {"name": model, "device": "cpu", "beams": beams, "cache_dir": str(args.cache_dir)}
+    settings: dict[str, Any] = {"model_name": model, "model_device": "cpu", "model_threads": threads}
     if system == "tarjama-ct2":
-        # all the cores: the backend's own thread defaults; fewer: one worker of that many threads
-        threads = {} if args.threads == _cores() else {"inter_threads": 1, "intra_threads": args.threads}
-        backend = load_backend("ct2", **settings, compute_type="int8", **threads)
+        settings.update(model_backend="ct2", model_compute_type="int8")
     else:
-        backend = load_backend("transformers", **settings, dtype="float32")
-    return Translator(
-        backend=backend,
+        settings.update(model_backend="transformers", model_dtype="int8" if system.endswith("int8") else "float32")
+    translator = Translator(
+        **settings,
         decoding_beams=beams,
-        cache_enabled=args.cache_run is not None,
+        cache_enabled=False,
         cache_dir=str(args.cache_dir),
         batching_batch_tokens=args.batch_tokens,
         batching_max_sentences=args.max_sentences,
     )
-
-
-def _count_generated(model: Any) -> list[int]:
-    """Wrap ``model.generate`` to count the tokens it generates; returns the counter."""
-    counter = [0]
-    generate = model.generate
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        output = generate(*args, **kwargs)
-        counter[0] += output.shape[0] * (output.shape[1] - 1)
-        return output
-
-    model.generate = counted
-    return counter
+    translator.translate_sentences(["تجربة."])  # load the model now: loading is not translating
+    return translator
 
 
 def worker_main(args: argparse.Namespace) -> None:
-    """Serve slices over stdin/stdout: one JSON object a line each way."""
+    """Serve repetitions over stdin/stdout: one JSON object a line each way."""
     worker = _Worker(args.worker, args)
     _reply({"ready": True, "load_seconds": worker.load_seconds, "threads": worker.threads})
     for line in sys.stdin:
@@ -213,30 +266,9 @@ def worker_main(args: argparse.Namespace) -> None:
         if "sentences" not in request:
             break
         started = time.perf_counter()
-        produced = worker.translate(request["sentences"])
-        _reply({"seconds": time.perf_counter() - started, "tokens": produced, "sentences": len(request["sentences"])})
+        done = worker.translate(request["sentences"])
+        _reply({**done, "seconds": time.perf_counter() - started, "sentences": len(request["sentences"])})
     _reply({"peak_rss_mb": _peak_rss_mb()})
-
-
-def cache_run_main(args: argparse.Namespace) -> None:
-    """Translate a folder once with the cache on (tarjama-ct2, greedy); print the manifest totals."""
-    started = time.perf_counter()
-    translator = _tarjama("tarjama-ct2", str(args.model), 1, args)
-    proxy = _ForcedLengthCT2(translator.backend.translator, args.target_tokens)
-    translator.backend.translator = proxy
-    loaded = time.perf_counter()
-    # a fresh output folder each run: what is measured is the cache, not a resumed run
-    Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
-    out = Path(tempfile.mkdtemp(prefix="out-", dir=args.cache_dir))
-    report = translator.translate_folder([args.cache_run], out)
-    _reply(
-        {
-            "load_seconds": loaded - started,
-            "translate_seconds": report.manifest["totals"]["wall_time_s"],
-            "sentences": report.manifest["totals"]["sentences"],
-            "tokens_generated": proxy.produced,
-        }
-    )
 
 
 def _reply(message: dict[str, Any]) -> None:
@@ -247,9 +279,163 @@ def _reply(message: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- the parent
 
 
+class _Process:
+    """A worker process for one system and beam size."""
+
+    def __init__(self, spec: str, beams: int, args: argparse.Namespace) -> None:
+        command = [
+            sys.executable, str(Path(__file__).resolve()), "--worker", spec, "--beams", str(beams),
+            "--model", str(args.model), "--converted", args.converted, "--target-tokens", str(args.target_tokens),
+            "--cache-dir", str(args.cache_dir), "--threads", str(args.threads),
+            "--batch-tokens", str(args.batch_tokens), "--max-sentences", str(args.max_sentences),
+        ]  # fmt: skip
+        # every system sets its own threads; an OMP_NUM_THREADS of the caller's shell would override tarjama's default
+        env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+        self.spec, self.beams = spec, beams
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.ready = self._read()
+        self.runs: list[dict[str, Any]] = []
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"worker {self.spec} (beams {self.beams}) died; see its error above")
+        return json.loads(line)
+
+    def send(self, message: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message, ensure_ascii=False) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def translate(self, sentences: list[str]) -> None:
+        self.runs.append(self.send({"sentences": sentences}))
+
+    def finish(self) -> dict[str, Any]:
+        peak = self.send({"exit": True})
+        self.process.wait()
+        rates = [run["tokens"] / run["seconds"] for run in self.runs]
+        result: dict[str, Any] = {
+            "system": self.spec,
+            "beams": self.beams,
+            "threads": self.ready["threads"],
+            "sentences": self.runs[0]["sentences"],
+            "target_tokens": [run["tokens"] for run in self.runs],
+            "seconds": [round(run["seconds"], 3) for run in self.runs],
+            "target_tokens_per_second": [round(rate, 1) for rate in rates],
+            "median_target_tokens_per_second": round(statistics.median(rates), 1),
+            "peak_rss_mb": round(peak["peak_rss_mb"], 1),
+            "load_seconds": round(self.ready["load_seconds"], 2),
+        }
+        if "model_seconds" in self.runs[0]:
+            # the pipeline's own cost: the time outside the model's generate / translate_batch
+            own = [run["seconds"] - run["model_seconds"] for run in self.runs]
+            shares = [o / run["model_seconds"] for o, run in zip(own, self.runs, strict=True)]
+            result["pipeline_ms_per_sentence"] = round(1000 * statistics.median(own) / result["sentences"], 3)
+            result["pipeline_share_of_model_time"] = round(statistics.median(shares), 4)
+        return result
+
+
+def measure(units: list[str], beams: int, args: argparse.Namespace) -> list[dict[str, Any]]:
+    processes: list[_Process] = []
+    try:
+        for spec in args.systems:
+            print(f"  beams {beams}: loading {spec}", file=sys.stderr, flush=True)
+            processes.append(_Process(spec, beams, args))
+        for repeat in range(args.repeats):
+            turn = processes[repeat % len(processes) :] + processes[: repeat % len(processes)]
+            for process in turn:
+                print(f"  beams {beams}, repetition {repeat + 1}/{args.repeats}: {process.spec}", file=sys.stderr)
+                process.translate(units)
+        results = [process.finish() for process in processes]
+    finally:
+        for process in processes:
+            if process.process.poll() is None:
+                process.process.kill()
+    expected = len(units) * args.target_tokens
+    for result in results:
+        if any(tokens != expected for tokens in result["target_tokens"]):
+            raise SystemExit(f"{result['system']} produced {result['target_tokens']} tokens, not {expected} each")
+    add_ratios(results)
+    return results
+
+
+def _spread(ratios: list[float]) -> dict[str, Any]:
+    return {
+        "median": round(statistics.median(ratios), 3),
+        "min": round(min(ratios), 3),
+        "max": round(max(ratios), 3),
+        "each": [round(r, 3) for r in ratios],
+    }
+
+
+def add_ratios(results: list[dict[str, Any]]) -> None:
+    """Per repetition, each system's tokens/s over each peer's (the best member of the
+    peer group in that repetition); the median and range of those ratios. For a system
+    measured at several thread counts: its best explicit count over its default."""
+    rates = {r["system"]: r["target_tokens_per_second"] for r in results}
+    repeats = range(len(results[0]["target_tokens_per_second"]))
+    for result in results:
+        mine = result["target_tokens_per_second"]
+        for peer, members in PEERS.items():
+            present = [rates[m] for m in members if m in rates and m != result["system"]]
+            if present:
+                result[f"vs_{peer}"] = _spread([mine[k] / max(p[k] for p in present) for k in repeats])
+    for result in results:
+        system, threads = parse_system(result["system"])
+        explicit = [r for r in results if r["system"].startswith(f"{system}@") and not r["system"].endswith("@default")]
+        if threads is None and explicit:
+            best = [max(r["target_tokens_per_second"][k] for r in explicit) for k in repeats]
+            result["best_explicit_threads_over_default"] = _spread(
+                [b / m for b, m in zip(best, result["target_tokens_per_second"], strict=True)]
+            )
+
+
+def bench_sentences(model: Path, count: int) -> tuple[list[str], dict[str, Any]]:
+    """The first ``count`` units of the ANT articles in name order, as tarjama segments them."""
+    import transformers
+
+    from tarjama.segment import Segmenter
+
+    if not DATA.is_dir():
+        raise SystemExit(f"{DATA} is absent: the benchmark needs the shared data folder beside the checkout")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(model))
+
+    def count_tokens(text: str) -> int:
+        return len(tokenizer(text).input_ids)
+
+    segmenter = Segmenter(max_input_tokens=200, count_tokens=count_tokens)
+    units: list[str] = []
+    files = 0
+    for path in sorted(DATA.rglob("*.txt")):
+        article = segmenter.segment(path.read_text(encoding="utf-8"), path.name)
+        units += [unit for sentence in article.sentences for unit in sentence.units]
+        files += 1
+        if len(units) >= count:
+            break
+    units = units[:count]
+    lengths = [count_tokens(u) for u in units]
+    info = {
+        "source": str(DATA.relative_to(ROOT.parent)),
+        "files": files,
+        "sentences": len(units),
+        "unique": len(set(units)),
+        "source_tokens_mean": round(sum(lengths) / len(lengths), 1),
+        "source_tokens_max": max(lengths),
+        "characters_mean": round(sum(map(len, units)) / len(units), 1),
+    }
+    return units, info
+
+
+def busy_processes(count: int) -> list[subprocess.Popen[bytes]]:
+    """``count`` CPU-bound processes (a pure-Python loop each), as other work on the machine."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
 def ensure_model(model: Path) -> Path:
     if not (model / "model.safetensors").exists():
-        print(f"building the full-size random-weight model in {model} (about 10 s)", file=sys.stderr)
+        print(f"building the full-size random-weight model in {model} (about 30 s)", file=sys.stderr)
         command = [sys.executable, str(HERE / "make_tiny_model.py"), "--full-size", str(model)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return model
@@ -267,168 +453,22 @@ def ensure_converted(model: Path, cache_dir: Path) -> str:
     return done.stdout.decode().strip().splitlines()[-1]
 
 
-def bench_sentences(model: Path, count: int) -> tuple[list[str], list[Path], dict[str, Any]]:
-    """The first ``count`` units of the ANT articles in name order, as tarjama segments them."""
-    import transformers
-
-    from tarjama.segment import Segmenter
-
-    if not DATA.is_dir():
-        raise SystemExit(f"{DATA} is absent: the benchmark needs the shared data folder beside the checkout")
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(model))
-
-    def count_tokens(text: str) -> int:
-        return len(tokenizer(text).input_ids)
-
-    segmenter = Segmenter(max_input_tokens=200, count_tokens=count_tokens)
-    units: list[str] = []
-    files: list[Path] = []
-    for path in sorted(DATA.rglob("*.txt")):
-        article = segmenter.segment(path.read_text(encoding="utf-8"), path.name)
-        units += [unit for sentence in article.sentences for unit in sentence.units]
-        files.append(path)
-        if len(units) >= count:
-            break
-    units = units[:count]
-    lengths = [count_tokens(u) for u in units]
-    info = {
-        "source": str(DATA.relative_to(ROOT.parent)),
-        "files": len(files),
-        "sentences": len(units),
-        "unique": len(set(units)),
-        "source_tokens_mean": round(sum(lengths) / len(lengths), 1),
-        "source_tokens_max": max(lengths),
-        "characters_mean": round(sum(map(len, units)) / len(units), 1),
-    }
-    return units, files, info
-
-
-class _Process:
-    """A worker process for one system and beam size."""
-
-    def __init__(self, system: str, beams: int, args: argparse.Namespace) -> None:
-        command = [
-            sys.executable, str(Path(__file__).resolve()), "--worker", system, "--beams", str(beams),
-            "--model", str(args.model), "--target-tokens", str(args.target_tokens), "--cache-dir", str(args.cache_dir),
-            *_tuning(args),
-        ]  # fmt: skip
-        self.system, self.beams = system, beams
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.ready = self._read()
-        self.slices: list[dict[str, Any]] = []
-
-    def _read(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line:
-            raise SystemExit(f"worker {self.system} (beams {self.beams}) died; see its error above")
-        return json.loads(line)
-
-    def send(self, message: dict[str, Any]) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(message, ensure_ascii=False) + "\n")
-        self.process.stdin.flush()
-        return self._read()
-
-    def translate(self, sentences: list[str]) -> None:
-        self.slices.append(self.send({"sentences": sentences}))
-
-    def finish(self) -> dict[str, Any]:
-        peak = self.send({"exit": True})
-        self.process.wait()
-        seconds = sum(s["seconds"] for s in self.slices)
-        tokens = sum(s["tokens"] for s in self.slices)
-        sentences = sum(s["sentences"] for s in self.slices)
-        return {
-            "system": self.system,
-            "beams": self.beams,
-            "sentences": sentences,
-            "target_tokens": tokens,
-            "seconds": round(seconds, 3),
-            "sentences_per_second": round(sentences / seconds, 2),
-            "target_tokens_per_second": round(tokens / seconds, 1),
-            "peak_rss_mb": round(peak["peak_rss_mb"], 1),
-            "load_seconds": round(self.ready["load_seconds"], 2),
-            "threads": self.ready["threads"],
-            "slice_seconds": [round(s["seconds"], 3) for s in self.slices],
-        }
-
-
-def measure(units: list[str], beams: int, args: argparse.Namespace) -> list[dict[str, Any]]:
-    processes: list[_Process] = []
-    try:
-        for system in args.systems:
-            processes.append(_Process(system, beams, args))
-        slices = [units[k :: args.slices] for k in range(args.slices)]  # each slice spans the length range
-        for k, part in enumerate(slices):
-            turn = processes[k % len(processes) :] + processes[: k % len(processes)]
-            for process in turn:
-                print(f"  beams {beams}, slice {k + 1}/{len(slices)}: {process.system}", file=sys.stderr, flush=True)
-                process.translate(part)
-        results = [process.finish() for process in processes]
-    finally:
-        for process in processes:
-            if process.process.poll() is None:
-                process.process.kill()
-    for result in results:
-        expected = len(units) * args.target_tokens
-        if result["target_tokens"] != expected:
-            raise SystemExit(f"{result['system']} produced {result['target_tokens']} tokens, not {expected}")
-    by_name = {r["system"]: r for r in results}
-    for result in results:
-        for peer in ("naive", "easynmt"):
-            if peer in by_name:
-                ratio = result["target_tokens_per_second"] / by_name[peer]["target_tokens_per_second"]
-                result[f"vs_{peer}"] = round(ratio, 2)
-    return results
-
-
-def measure_cache(files: list[Path], converted: str, args: argparse.Namespace) -> dict[str, Any]:
-    """The same folder translated twice with the cache on; each run a process of its own."""
-    work = Path(tempfile.mkdtemp(prefix="tarjama-bench-cache-"))
-    try:
-        folder = work / "in"
-        folder.mkdir()
-        for path in files:
-            shutil.copy2(path, folder / f"{path.parent.name}-{path.name}")
-        runs = []
-        for _ in range(2):
-            command = [
-                sys.executable, str(Path(__file__).resolve()), "--cache-run", str(folder), "--model", converted,
-                "--target-tokens", str(args.target_tokens), "--cache-dir", str(work / "cache"), *_tuning(args),
-            ]  # fmt: skip
-            started = time.perf_counter()
-            done = subprocess.run(command, check=True, capture_output=True, text=True)
-            run = json.loads(done.stdout.strip().splitlines()[-1])
-            run["process_seconds"] = round(time.perf_counter() - started, 2)
-            runs.append(run)
-        first, second = runs
-        return {
-            "files": len(files),
-            "first": first,
-            "second": second,
-            "speedup_translate": round(first["translate_seconds"] / max(second["translate_seconds"], 1e-3), 1),
-            "speedup_process": round(first["process_seconds"] / second["process_seconds"], 1),
-        }
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _tuning(args: argparse.Namespace) -> list[str]:
-    return [
-        *("--threads", str(args.threads)),
-        *("--batch-tokens", str(args.batch_tokens), "--max-sentences", str(args.max_sentences)),
-    ]
-
-
 def table(results: list[dict[str, Any]]) -> str:
-    head = "| system | beams | sentences/s | target tokens/s | peak RSS (MB) | × naive | × EasyNMT |"
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|"]
+    def ratio(r: dict[str, Any], key: str) -> str:
+        spread = r.get(key)
+        return f"{spread['median']:.2f} ({spread['min']:.2f}–{spread['max']:.2f})" if spread else ""
+
+    head = (
+        "| system | beams | threads | target tokens/s (median) | peak RSS (MB) | × naive | × EasyNMT | × CT2 loop "
+        "| pipeline ms/sentence | pipeline / model time |"
+    )
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        ratios = " | ".join(f"{r.get(key, float('nan')):.2f}" for key in ("vs_naive", "vs_easynmt"))
+        own = r.get("pipeline_share_of_model_time")
         lines.append(
-            f"| {r['system']} | {r['beams']} | {r['sentences_per_second']:.2f} | {r['target_tokens_per_second']:.0f} "
-            f"| {r['peak_rss_mb']:.0f} | {ratios} |"
+            f"| {r['system']} | {r['beams']} | {r['threads']} | {r['median_target_tokens_per_second']:.0f} "
+            f"| {r['peak_rss_mb']:.0f} | {ratio(r, 'vs_naive')} | {ratio(r, 'vs_easynmt')} | {ratio(r, 'vs_ct2-loop')} "
+            f"| {r.get('pipeline_ms_per_sentence', '')} | {'' if own is None else f'{100 * own:.1f}%'} |"
         )
     return "\n".join(lines)
 
@@ -457,71 +497,72 @@ def main() -> None:
     from tarjama.cache import default_cache_dir
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sentences", type=int, default=400, help="sentences (translation units) to translate")
+    parser.add_argument("--sentences", type=int, default=151, help="sentences (translation units) to translate")
     parser.add_argument("--target-tokens", type=int, default=32, help="tokens every system generates per sentence")
     parser.add_argument("--beams", type=int, nargs="+", default=[1, 4], help="beam sizes to measure")
-    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
-    parser.add_argument("--threads", type=int, default=_cores(), help="threads per system (default: all cores)")
+    parser.add_argument("--systems", nargs="+", default=list(DEFAULT_SYSTEMS), help="SYSTEM[@N|@default] ...")
+    parser.add_argument("--repeats", type=int, default=5, help="repetitions, interleaved across the systems")
+    parser.add_argument("--busy", action="store_true", help="one CPU-bound process per core beside the systems")
+    parser.add_argument("--threads", type=int, default=_cores(), help="threads of the peers (default: all cores)")
     parser.add_argument("--batch-tokens", type=int, default=4096, help="tarjama's padded tokens per batch")
-    parser.add_argument("--max-sentences", type=int, default=32, help="tarjama's sentences per batch")
-    parser.add_argument("--slices", type=int, default=4, help="the sentences go round the systems in this many parts")
-    parser.add_argument("--quick", action="store_true", help="32 sentences, 8 target tokens, 2 slices")
-    parser.add_argument("--no-cache-run", action="store_true", help="skip the cached-rerun measurement")
+    parser.add_argument("--max-sentences", type=int, default=64, help="tarjama's sentences per batch")
+    parser.add_argument("--quick", action="store_true", help="24 sentences, 8 target tokens, 2 repetitions")
     parser.add_argument("--model", type=Path, help="full-size model folder (default: built in the cache)")
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir() / "bench", help="models, conversions")
     parser.add_argument("--json", type=Path, help="write the results here (default: CACHE_DIR/results.json)")
-    parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
-    parser.add_argument("--cache-run", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--converted", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker_main(args)
-    if args.cache_run:
-        return cache_run_main(args)
+    for spec in args.systems:
+        try:
+            parse_system(spec)
+        except argparse.ArgumentTypeError as error:
+            parser.error(str(error))
     if args.quick:
-        args.sentences, args.target_tokens, args.slices = 32, 8, 2
+        args.sentences, args.target_tokens, args.repeats = 24, 8, 2
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     args.model = ensure_model(args.model or args.cache_dir / "opus-mt-ar-en-size").resolve()
-    converted = ensure_converted(args.model, args.cache_dir)
-    units, files, info = bench_sentences(args.model, args.sentences)
-    what = f"{info['sentences']} sentences from {info['files']} articles, {args.target_tokens} tokens out each"
-    print(what, file=sys.stderr)
+    args.converted = ensure_converted(args.model, args.cache_dir)
+    units, info = bench_sentences(args.model, args.sentences)
+    print(
+        f"{info['sentences']} sentences from {info['files']} articles, {args.target_tokens} tokens out each",
+        file=sys.stderr,
+    )
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
     report = {
         "command": " ".join(["python", "scripts/bench.py", *sys.argv[1:]]),
         "model": "opus-mt-ar-en architecture, random weights (scripts/make_tiny_model.py --full-size)",
         "target_tokens_per_sentence": args.target_tokens,
-        "threads_per_system": args.threads,
+        "repeats": args.repeats,
+        "busy": args.busy,
+        "peer_threads": args.threads,
         "tarjama_batching": {"batch_tokens": args.batch_tokens, "max_sentences": args.max_sentences},
         "data": info,
         "environment": environment(),
         "results": results,
-        "cache_rerun": None,
     }
     out = args.json or args.cache_dir / "results.json"
 
     def save() -> None:  # after every phase, so a failure later keeps what was measured
         report["environment"]["load_average_after"] = os.getloadavg()
         report["wall_seconds"] = round(time.perf_counter() - started, 1)
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
 
-    for beams in args.beams:
-        results += measure(units, beams, args)
-        save()
-    cache = None if args.no_cache_run else measure_cache(files, converted, args)
-    report["cache_rerun"] = cache
-    save()
+    hogs = busy_processes(_cores()) if args.busy else []
+    try:
+        for beams in args.beams:
+            results += measure(units, beams, args)
+            save()
+    finally:
+        for hog in hogs:
+            hog.kill()
     print(table(results))
-    if cache:
-        first, second = cache["first"], cache["second"]
-        print(
-            f"\ncached rerun of the same {cache['files']} articles: translate {first['translate_seconds']:.2f}s"
-            f" -> {second['translate_seconds']:.2f}s ({cache['speedup_translate']}x); whole process"
-            f" {first['process_seconds']:.1f}s -> {second['process_seconds']:.1f}s"
-            f" ({cache['speedup_process']}x)"
-        )
     print(f"\nJSON: {out}")
 
 

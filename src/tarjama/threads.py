@@ -3,13 +3,19 @@
 The default is the number of cores this process may use, not the machine's: its CPU
 affinity (``taskset``, a scheduler's CPU set), lowered by a cgroup CPU quota (a container
 given 2 of 64 cores), or ``OMP_NUM_THREADS`` when it is set (Ray sets it for each
-worker). Fork-join thread pools suffer when they have more threads than free cores:
-every parallel step waits for its slowest thread, and a thread that lost its core to
-another process stalls the others (on a busy 2-core machine, torch at its default
-threads was 6x slower than at one). So torch gets ``threads`` intra-op threads and one
-inter-op thread (generation has no independent operators to overlap), and OpenMP
-threads sleep instead of spinning when they wait (``OMP_WAIT_POLICY=PASSIVE``), so a
-waiting thread does not take a core from the thread it waits for.
+worker).
+
+What makes a busy machine slow is not the thread count but how threads wait. Every
+parallel step of a fork-join pool waits for its slowest thread, and libgomp's waiting
+threads spin by default: when other work holds a core, the spinning thread takes CPU
+time from the one it waits for. On a 2-core machine with one CPU-bound process per core
+beside it, a 16-sentence generate took 85 s with torch's two threads as they come
+(81 s with ``OMP_WAIT_POLICY=ACTIVE``), 12 s with ``OMP_WAIT_POLICY=PASSIVE``, and
+17-24 s with one thread (see the README's Performance section). So OpenMP threads sleep
+when they wait (``PASSIVE``), which keeps all the cores worth using, torch gets
+``threads`` intra-op threads and one inter-op thread (generation has no independent
+operators to overlap), and CTranslate2 shares them out as workers, which do not wait on
+each other at all.
 """
 
 from __future__ import annotations
@@ -37,15 +43,11 @@ def available_cores() -> int:
 
 def default_threads() -> int:
     """The threads a backend uses unless told: ``OMP_NUM_THREADS`` when it is set to a
-    positive number, else the cores this process may use (``available_cores()``) less
-    those that other work keeps busy (the machine's 1-minute load average), at least 1."""
+    positive number, else ``available_cores()``."""
     value = os.environ.get("OMP_NUM_THREADS", "")
     if value.isdigit() and int(value) > 0:
         return int(value)
-    cores = available_cores()
-    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
-    free = (os.cpu_count() or cores) - busy
-    return max(1, min(cores, free))
+    return available_cores()
 
 
 def cgroup_cpu_quota(root: str | os.PathLike[str] = "/sys/fs/cgroup") -> float | None:
