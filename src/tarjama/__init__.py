@@ -8,19 +8,13 @@ Example:
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("tarjama")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
-
 from .config import Settings
 from .document import Article, ArticleTranslation, Paragraph, Sentence, SentenceTranslation
 from .errors import ConfigError, InputError, MissingExtraError, ModelLoadError, TarjamaError
 from .folder import Progress, RunReport
 from .segment import Segmenter
 from .translator import Translator
+from .version import __version__
 
 __all__ = [
     "Article",

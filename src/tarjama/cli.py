@@ -137,7 +137,7 @@ def _export_parser(commands: Any) -> None:
 
 
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__
 

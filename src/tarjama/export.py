@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from . import __version__
 from .errors import InputError
 from .outputs import MANIFEST, read_alignment, read_manifest
+from .version import __version__
 from .write import atomic_write
 
 logger = logging.getLogger(__name__)

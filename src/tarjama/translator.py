@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
-from . import __version__
 from .assemble import assemble
 from .backends import Backend, Hypothesis, load_backend
 from .batch import article_windows, prefetch, translate_pooled
@@ -24,6 +23,7 @@ from .protect import Protected, Protector, without_markup
 from .quality import Thresholds, arabic_share, inconsistent_renderings, mentions, sentence_flags
 from .read import check_encoding, find_inputs
 from .segment import Segmenter
+from .version import __version__
 
 logger = logging.getLogger(__name__)
 

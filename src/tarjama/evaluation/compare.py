@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..errors import ConfigError, EvaluationError
+from ..version import __version__
 from .documents import check_options, choose_mode, counted, document_ids_file, load_pairs
 from .scores import DEFAULT_BOOTSTRAP, METRICS, bootstrap_seed, fresh_metrics, sacrebleu_module
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..errors import InputError, MissingExtraError
 from ..outputs import read_manifest
+from ..version import __version__
 from .documents import DocumentPair, check_options, choose_mode, document_ids_file, load_pairs
 
 logger = logging.getLogger(__name__)
