@@ -51,6 +51,8 @@ from .write import atomic_write
 logger = logging.getLogger(__name__)
 
 SCORES_FILE = "evaluation.json"
+# bars of the model-score histogram
+HISTOGRAM_BINS = 30
 # JSON string escapes for characters that must not appear raw in a <script> block
 _SCRIPT_ESCAPES = str.maketrans({char: f"\\u{ord(char):04x}" for char in "<>&\u2028\u2029"})
 # the keys each metric is read from, lower-cased: sacrebleu names chrF++ "chrF2++"
@@ -80,6 +82,20 @@ class ArticleReport:
         """Sentences with at least one flag."""
         return sum(1 for sentence in self.sentences if sentence["flags"])
 
+    @property
+    def model_scores(self) -> list[float]:
+        """The model's scores of its sentences (those that have one)."""
+        return [s["score"] for s in self.sentences if s.get("score") is not None]
+
+    @property
+    def lowest_score(self) -> float | None:
+        return min(self.model_scores, default=None)
+
+    @property
+    def mean_score(self) -> float | None:
+        scores = self.model_scores
+        return sum(scores) / len(scores) if scores else None
+
 
 @dataclass
 class ReportData:
@@ -104,6 +120,43 @@ class ReportData:
         for article in self.articles:
             total.update(article.flag_counts)
         return total
+
+    def by_score(self) -> list[tuple[float, int, int]]:
+        """Every scored sentence as ``(score, article, sentence)`` numbers, lowest first."""
+        return sorted(
+            (sentence["score"], a, k)
+            for a, article in enumerate(self.articles)
+            for k, sentence in enumerate(article.sentences)
+            if sentence.get("score") is not None
+        )
+
+    @property
+    def min_score(self) -> float | None:
+        """The ``[quality] min_score`` the run flagged ``low_confidence`` below, if recorded."""
+        value = ((self.manifest.get("settings") or {}).get("quality") or {}).get("min_score")
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def histogram(self, bins: int = HISTOGRAM_BINS) -> list[Bar]:
+        """The distribution of the model's scores: ``bins`` bars of equal width from the
+        lowest score to the highest (one bar when they are all equal)."""
+        scores = [score for score, _, _ in self.by_score()]
+        if not scores:
+            return []
+        low, high = scores[0], scores[-1]
+        width = (high - low) / bins if high > low else 1.0
+        counts = [0] * (bins if high > low else 1)
+        for score in scores:
+            counts[min(int((score - low) / width), len(counts) - 1)] += 1
+        return [Bar(low + i * width, low + (i + 1) * width if high > low else high, n) for i, n in enumerate(counts)]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A bar of the score histogram: the sentences scored in [low, high)."""
+
+    low: float
+    high: float
+    count: int
 
 
 def collect(folder: str | Path, scores: str | Path | None = None) -> ReportData:
@@ -169,6 +222,7 @@ def render(data: ReportData) -> str:
         "base-uri 'none'; form-action 'none'"
     )
     manifest, articles = data.manifest, data.articles
+    ranked, histogram = data.by_score(), data.histogram()
     return environment.get_template("report.html").render(
         title=f"tarjama review: {data.folder.resolve().name}",
         articles=articles,
@@ -180,6 +234,11 @@ def render(data: ReportData) -> str:
         sentences=data.sentences,
         flagged=data.flagged,
         flag_counts=sorted(data.flag_counts.items()),
+        histogram=histogram,
+        histogram_top=max((bar.count for bar in histogram), default=0),
+        min_score=data.min_score,
+        by_score_count=len(ranked),
+        by_score=_script_json([[score, a, k] for score, a, k in ranked]),
         done=sum(1 for a in data.articles if a.status == "done"),
         policy=policy,
         style=Markup(style),
@@ -252,6 +311,7 @@ def _sentence(record: dict[str, Any]) -> dict[str, Any]:
         "source": source,
         "translation": translation,
         "flags": [flag for flag in flags if isinstance(flag, str)] if isinstance(flags, list) else [],
+        "score": _number(record.get("score")),
     }
     names = [_name(item, source, translation) for item in _objects(record.get("names"))]
     quotes = [_quote(item, source, translation) for item in _objects(record.get("quotes"))]
@@ -307,6 +367,13 @@ def _objects(value: Any) -> list[dict[str, Any]]:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, else ``None`` (JSON has no NaN; a hand-edited file may)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _index(value: Any) -> int | None:

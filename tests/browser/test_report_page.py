@@ -232,3 +232,61 @@ def test_a_thousand_articles_open_without_building_them_all(tmp_path: Path, page
     assert page.locator("tr.doc").count() == 1000
     assert page.locator("#pairs tr.pair").count() == 30
     assert page.locator("#pairs tr.pair.flagged").count() == 1
+
+
+@pytest.fixture(scope="module")
+def scored_out(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
+    """The seed and four ANT articles translated by the tiny model: real model scores."""
+    from tarjama.cli import main
+
+    source = tmp_path_factory.mktemp("scored-in")
+    shutil.copy(ROOT / "seeds" / "000_4c695357e9463a4d.txt", source)
+    for path in sorted(shared_data("ant-news-sample", "txt").rglob("*.txt"))[:4]:
+        shutil.copy(path, source / f"{path.parent.name}-{path.name}")
+    out = tmp_path_factory.mktemp("scored-out")
+    model = ["--model", str(tiny_model), "--beams", "1", "--device", "cpu", "--no-cache", "-q"]
+    assert main(["translate", str(source), "-o", str(out), *model]) == 0
+    return out
+
+
+def test_sentences_sorted_and_filtered_by_model_score_in_chromium(scored_out: Path, tmp_path: Path, page: Any) -> None:
+    report = tmp_path / "report.html"
+    data = write_report(scored_out, report)
+    every = sorted(s["score"] for a in data.articles for s in a.sentences if s["score"] is not None)
+    assert len(every) > 40
+    _open(page, report)
+    # the distribution: every scored sentence in one of the bars
+    counts = page.eval_on_selector_all("#score-distribution rect.bar", "bars => bars.map(b => Number(b.dataset.count))")
+    assert len(counts) == 30 and sum(counts) == len(every)
+    # articles sorted by their lowest score
+    page.click("#sort-lowest")
+    lowest = page.eval_on_selector_all("tr.doc", "rows => rows.map(r => Number(r.dataset.lowest))")
+    assert lowest == sorted(lowest) == sorted(a.lowest_score for a in data.articles)
+    _save_screenshot(page, tmp_path, "report-score-distribution.png")
+    # every sentence of the folder, lowest score first
+    page.click("#lowest-link")
+    page.wait_for_selector("#lowest-pairs tr.pair")
+    shown = page.eval_on_selector_all("#lowest-pairs tr.pair", "rows => rows.map(r => Number(r.dataset.score))")
+    assert shown == every[:100]
+    assert page.locator("#more").is_visible() == (len(every) > 100)
+    _save_screenshot(page, tmp_path, "report-by-score.png")
+    # only what scored below a threshold
+    median = every[len(every) // 2]
+    page.fill("#score-below", str(median))
+    visible = page.eval_on_selector_all(
+        "#lowest-pairs tr.pair", "rows => rows.filter(r => r.offsetParent !== null).map(r => Number(r.dataset.score))"
+    )
+    assert visible == [s for s in every if s < median][:100] and visible
+    # in an article: the same filter, and lowest first on request
+    page.fill("#score-below", "")
+    page.locator("#lowest-pairs tr.pair a").first.click()
+    page.wait_for_selector("#pairs tr.pair")
+    page.check("#by-score")
+    in_article = page.eval_on_selector_all("#pairs tr.pair", "rows => rows.map(r => r.dataset.score)")
+    scores = [float(s) for s in in_article if s]
+    assert scores == sorted(scores) and scores[0] == every[0]
+    assert all(s == "" for s in in_article[len(scores) :])  # unscored (copied) sentences last
+    page.uncheck("#by-score")
+    order = page.eval_on_selector_all("#pairs tr.pair", "rows => rows.map(r => Number(r.dataset.k))")
+    assert order == list(range(len(order)))
+    assert page.errors == []

@@ -152,3 +152,42 @@ def test_missing_jinja2_names_the_extra(seed_out: Path, monkeypatch: pytest.Monk
 def test_missing_scores_file_is_an_input_error(seed_out: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         collect(seed_out, tmp_path / "none.json")
+
+
+# ---- model scores ----------------------------------------------------------------------------
+
+
+def _scored_folder(tmp_path: Path, scores: list[float | None]) -> Path:
+    out = tmp_path / "scored"
+    out.mkdir()
+    records = [
+        {"paragraph": 0, "sentence": k, "source": "قال", "translation": "qAl", "flags": [], "score": score}
+        for k, score in enumerate(scores)
+    ]
+    write_records(out / "a.align.jsonl", records[:3])
+    write_records(out / "b.align.jsonl", records[3:])
+    return out
+
+
+def test_scores_reach_the_page_with_their_distribution_and_ranking(tmp_path: Path) -> None:
+    scores = [-0.5, None, -2.0, -0.1, float("nan"), -1.0]
+    data = collect(_scored_folder(tmp_path, scores))
+    assert [s["score"] for a in data.articles for s in a.sentences] == [-0.5, None, -2.0, -0.1, None, -1.0]
+    assert data.by_score() == [(-2.0, 0, 2), (-1.0, 1, 2), (-0.5, 0, 0), (-0.1, 1, 0)]
+    assert [a.lowest_score for a in data.articles] == [-2.0, -1.0]
+    bars = data.histogram(bins=4)
+    assert [b.count for b in bars] == [1, 0, 1, 2]  # [-2, -1.525), [-1.525, -1.05), [-1.05, -0.575), [-0.575, -0.1]
+    assert bars[0].low == -2.0 and bars[-1].high == pytest.approx(-0.1)
+    html = render(data)
+    ranking = re.search(r'<script type="application/json" id="score-index">(.*?)</script>', html)
+    assert ranking and json.loads(ranking.group(1)) == [[-2.0, 0, 2], [-1.0, 1, 2], [-0.5, 0, 0], [-0.1, 1, 0]]
+    assert html.count('<rect class="bar"') == 30
+
+
+def test_a_folder_without_scores_has_no_distribution(tmp_path: Path) -> None:
+    data = collect(_scored_folder(tmp_path, [None] * 4))
+    assert data.histogram() == [] and data.by_score() == []
+    assert 'id="score-distribution"' not in render(data)
+    (tmp_path / "same").mkdir()
+    same = collect(_scored_folder(tmp_path / "same", [-0.3] * 4))
+    assert [(b.low, b.high, b.count) for b in same.histogram()] == [(-0.3, -0.3, 4)]

@@ -8,7 +8,15 @@
   const filter = document.getElementById("flagged-only");
   const previous = document.getElementById("previous");
   const next = document.getElementById("next");
+  const lowest = document.getElementById("lowest");
+  const lowestPairs = document.getElementById("lowest-pairs");
+  const scoreBelow = document.getElementById("score-below");
+  const byScore = document.getElementById("by-score");
+  const ranked = JSON.parse(document.getElementById("score-index").textContent); // [score, article, k], lowest first
+  const parsed = new Map(); // article number -> its parsed JSON block
+  const PAGE = 100; // sentences the lowest-first list adds at a time
   let current = null; // number of the open article, null on the index
+  let shown = PAGE;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -72,14 +80,26 @@
     while (stack.length) close();
   }
 
-  function pairRow(sentence, k, sentences) {
-    const row = element("tr", "pair");
-    const before = sentences[k - 1];
-    if (!before || before.paragraph !== sentence.paragraph) row.classList.add("paragraph-start");
-    if (sentence.flags.length) row.classList.add("flagged");
-    const label = sentence.paragraph === null || sentence.sentence === null
+  function article(number) {
+    if (!parsed.has(number)) {
+      const block = document.getElementById("article-data-" + number);
+      parsed.set(number, block ? JSON.parse(block.textContent) : null);
+    }
+    return parsed.get(number);
+  }
+
+  function label(sentence, k) {
+    return sentence.paragraph === null || sentence.sentence === null
       ? String(k + 1)
       : sentence.paragraph + 1 + "." + (sentence.sentence + 1);
+  }
+
+  function scoreText(score) {
+    return score === null || score === undefined ? "–" : score.toFixed(3);
+  }
+
+  // The cells both sentence tables share: Arabic, English, flags.
+  function sides(sentence) {
     const arabic = element("td", "ar");
     arabic.dir = "rtl";
     arabic.lang = "ar";
@@ -94,8 +114,83 @@
       badge.dataset.flag = flag;
       flags.append(badge);
     }
-    row.append(element("td", "num", label), arabic, english, flags);
+    return [arabic, english, flags];
+  }
+
+  function scored(row, sentence) {
+    row.dataset.score = sentence.score === null || sentence.score === undefined ? "" : String(sentence.score);
+    if (sentence.flags.length) row.classList.add("flagged");
     return row;
+  }
+
+  function pairRow(sentence, k, sentences) {
+    const row = scored(element("tr", "pair"), sentence);
+    row.dataset.k = String(k);
+    const before = sentences[k - 1];
+    if (!before || before.paragraph !== sentence.paragraph) row.classList.add("paragraph-start");
+    const number = element("td", "num", label(sentence, k));
+    number.append(element("span", "score", scoreText(sentence.score)));
+    row.append(number, ...sides(sentence));
+    return row;
+  }
+
+  // A row of the lowest-first list: the score, a link to the sentence's article, the pair.
+  function rankedRow(number, k) {
+    const data = article(number);
+    const sentence = data.sentences[k];
+    const row = scored(element("tr", "pair"), sentence);
+    const where = element("td", "num");
+    const link = element("a", null, data.name + " " + label(sentence, k));
+    link.href = "#a/" + number;
+    where.append(link);
+    row.append(element("td", "num score", scoreText(sentence.score)), where, ...sides(sentence));
+    return row;
+  }
+
+  function threshold() {
+    const value = parseFloat(scoreBelow.value);
+    return Number.isFinite(value) ? value : null;
+  }
+
+  // With a threshold, only what scored below it shows: sentences, and articles whose
+  // lowest score is below it. Unscored sentences are hidden too: no model vouched for them.
+  function applyScoreFilter() {
+    if (!lowest.hidden) showLowest();
+    markBelow();
+  }
+
+  function markBelow() {
+    const limit = threshold();
+    document.body.classList.toggle("score-filter", limit !== null);
+    const below = (value) => limit !== null && value !== "" && Number(value) < limit;
+    document.querySelectorAll("tr.pair").forEach((row) => row.classList.toggle("below", below(row.dataset.score)));
+    index.querySelectorAll("tr.doc").forEach((row) => row.classList.toggle("below", below(row.dataset.lowest)));
+  }
+
+  function sortPairs() {
+    const rows = Array.from(pairs.rows);
+    const score = (row) => (row.dataset.score === "" ? Infinity : Number(row.dataset.score));
+    rows.sort(byScore.checked
+      ? (a, b) => score(a) - score(b) || Number(a.dataset.k) - Number(b.dataset.k)
+      : (a, b) => Number(a.dataset.k) - Number(b.dataset.k));
+    pairs.append(...rows);
+  }
+
+  function showLowest() {
+    const limit = threshold();
+    const wanted = limit === null ? ranked : ranked.filter(([score]) => score < limit);
+    const rows = document.createDocumentFragment();
+    for (const [, number, k] of wanted.slice(0, shown)) rows.append(rankedRow(number, k));
+    lowestPairs.replaceChildren(rows);
+    document.getElementById("lowest-summary").textContent =
+      "the " + Math.min(shown, wanted.length) + " lowest of " + wanted.length + " scored sentences" +
+      (limit === null ? "" : " below " + limit);
+    document.getElementById("more").hidden = shown >= wanted.length;
+    markBelow();
+    current = null;
+    index.hidden = true;
+    view.hidden = true;
+    lowest.hidden = false;
   }
 
   // Articles in the index's current order (it can be sorted), as the filter shows them.
@@ -119,18 +214,21 @@
     if (!block || !row) return showIndex();
     // Parsed on opening, and only this article's rows are built: the page stays light
     // however many articles the folder holds.
-    const article = JSON.parse(block.textContent);
+    const data = article(number);
     current = number;
-    document.getElementById("article-name").textContent = article.name;
-    const flagged = article.sentences.filter((s) => s.flags.length).length;
-    const scores = Object.entries(article.scores || {})
+    document.getElementById("article-name").textContent = data.name;
+    const flagged = data.sentences.filter((s) => s.flags.length).length;
+    const scores = Object.entries(data.scores || {})
       .map(([metric, score]) => (metric === "bleu" ? "BLEU " : "chrF ") + score.toFixed(1));
     document.getElementById("article-summary").textContent =
-      [article.sentences.length + " sentences", flagged + " flagged", ...scores].join(" · ");
+      [data.sentences.length + " sentences", flagged + " flagged", ...scores].join(" · ");
     const rows = document.createDocumentFragment();
-    article.sentences.forEach((sentence, k, all) => rows.append(pairRow(sentence, k, all)));
+    data.sentences.forEach((sentence, k, all) => rows.append(pairRow(sentence, k, all)));
     pairs.replaceChildren(rows);
+    sortPairs();
+    applyScoreFilter();
     index.hidden = true;
+    lowest.hidden = true;
     view.hidden = false;
     updateControls();
     window.scrollTo(0, 0);
@@ -141,6 +239,7 @@
     current = null;
     pairs.replaceChildren();
     view.hidden = true;
+    lowest.hidden = true;
     index.hidden = false;
     updateControls();
     const row = last === null ? null : index.querySelector('tr.doc[data-article="' + last + '"]');
@@ -150,7 +249,11 @@
   function route() {
     const match = /^#a\/(\d+)$/.exec(location.hash);
     if (match) open(Number(match[1]));
-    else showIndex();
+    else if (location.hash === "#lowest") {
+      shown = PAGE;
+      showLowest();
+      window.scrollTo(0, 0);
+    } else showIndex();
   }
 
   function linked(mark) {
@@ -159,7 +262,7 @@
 
   function activate(mark) {
     const wasActive = mark.classList.contains("active");
-    pairs.querySelectorAll("mark.active").forEach((node) => node.classList.remove("active"));
+    document.querySelectorAll("mark.active").forEach((node) => node.classList.remove("active"));
     if (!wasActive) linked(mark).forEach((node) => node.classList.add("active"));
   }
 
@@ -184,18 +287,26 @@
     body.append(...rows);
   }
 
-  pairs.addEventListener("click", (event) => {
-    const mark = event.target.closest("mark[data-link]");
-    if (mark) activate(mark);
+  for (const table of [pairs, lowestPairs]) {
+    table.addEventListener("click", (event) => {
+      const mark = event.target.closest("mark[data-link]");
+      if (mark) activate(mark);
+    });
+    table.addEventListener("keydown", (event) => {
+      if ((event.key === "Enter" || event.key === " ") && event.target.matches("mark[data-link]")) {
+        event.preventDefault();
+        activate(event.target);
+      }
+    });
+    table.addEventListener("mouseover", (event) => hover(event, true));
+    table.addEventListener("mouseout", (event) => hover(event, false));
+  }
+  scoreBelow.addEventListener("input", applyScoreFilter);
+  byScore.addEventListener("change", sortPairs);
+  document.getElementById("more").addEventListener("click", () => {
+    shown += PAGE;
+    showLowest();
   });
-  pairs.addEventListener("keydown", (event) => {
-    if ((event.key === "Enter" || event.key === " ") && event.target.matches("mark[data-link]")) {
-      event.preventDefault();
-      activate(event.target);
-    }
-  });
-  pairs.addEventListener("mouseover", (event) => hover(event, true));
-  pairs.addEventListener("mouseout", (event) => hover(event, false));
   previous.addEventListener("click", () => {
     const row = neighbour(-1);
     if (row) location.hash = "#a/" + row.dataset.article;
@@ -214,5 +325,6 @@
   filter.addEventListener("change", applyFilter);
   window.addEventListener("hashchange", route);
   applyFilter();
+  applyScoreFilter();
   route();
 })();
