@@ -8,9 +8,19 @@ the file has it. ``Sentence.text`` is the normalised form the model sees.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover
+    from enum import Enum
+
+    class StrEnum(str, Enum):
+        def __str__(self) -> str:
+            return str(self.value)
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,42 @@ class Article:
         return self.original[sentence.start : sentence.end]
 
 
+class Flag(StrEnum):
+    """What a quality check found in a sentence's translation: each is a name in the
+    alignment record's ``flags`` and is counted in the manifest. This is their one list:
+    a new check adds its flag here, with a line saying what it means.
+    """
+
+    QUOTE_MISMATCH = "quote_mismatch"
+    """The English does not hold the source's quotations, in order."""
+    NAME_MISSING = "name_missing"
+    """A glossary name of the source is not in its English form."""
+    NAME_INCONSISTENT = "name_inconsistent"
+    """A name rendered differently elsewhere in the same article."""
+    MARKUP_MISMATCH = "markup_mismatch"
+    """The markup of the source (Markdown code, links, HTML tags) is not all in the English."""
+    REPETITION = "repetition"
+    """The output loops (an n-gram repeated back to back)."""
+    LENGTH_RATIO = "length_ratio"
+    """The output is far shorter or longer than the source predicts (``[quality] length_ratio_*``)."""
+    UNTRANSLATED = "untranslated"
+    """Arabic letters left in the English."""
+    TRUNCATED = "truncated"
+    """The output hit the length cap."""
+    EMPTY = "empty"
+    """The model returned nothing (the source is kept in its place)."""
+    NOT_ARABIC = "not_arabic"
+    """The article is mostly not Arabic: copied unchanged, not translated."""
+    LOW_CONFIDENCE = "low_confidence"
+    """The model's score of the translation is below ``[quality] min_score``."""
+
+
+# flags that --retry-flagged tries to mend with safer decoding
+RETRYABLE = frozenset(
+    {Flag.REPETITION, Flag.LENGTH_RATIO, Flag.UNTRANSLATED, Flag.TRUNCATED, Flag.QUOTE_MISMATCH, Flag.NAME_MISSING}
+)
+
+
 @dataclass(frozen=True)
 class QuoteAlignment:
     """A source quotation (or part of one) and its English counterpart, each as a span
@@ -161,7 +207,7 @@ class SentenceTranslation:
     source: str
     translation: str
     target_span: tuple[int, int]
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
     quotes: tuple[QuoteAlignment, ...] = ()
     names: tuple[NameAlignment, ...] = ()
     method: str = "whole"

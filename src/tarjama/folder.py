@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .document import Article, ArticleTranslation
+from .document import Article, ArticleTranslation, Flag
 from .engines.base import Engine
 from .errors import InputError
 from .jsonl import JsonRecord, jsonl_records
@@ -319,6 +319,6 @@ def _warnings(pending: _Pending, sentences: list[Any]) -> list[str]:
         warnings.append(f"not UTF-8: decoded as {pending.decoded.encoding}")
     if not sentences:
         warnings.append("no text to translate (empty or whitespace only)")
-    if any("not_arabic" in s.flags for s in sentences):
+    if any(Flag.NOT_ARABIC in s.flags for s in sentences):
         warnings.append("mostly not Arabic: copied unchanged")
     return warnings

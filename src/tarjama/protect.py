@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .document import NameAlignment, QuoteAlignment, QuotePart, Sentence
+from .document import Flag, NameAlignment, QuoteAlignment, QuotePart, Sentence
 from .glossary import Entry, Glossary, NameMatch, english_pattern, fold_latin
 from .quality import sentence_flags
 
@@ -74,14 +74,14 @@ class Protected:
     units: tuple[str, ...] = ()
 
     @property
-    def flags(self) -> list[str]:
+    def flags(self) -> list[Flag]:
         flags = []
         if any(q.target_span is None and not q.short for q in self.quotes):
-            flags.append("quote_mismatch")
+            flags.append(Flag.QUOTE_MISMATCH)
         if any(not n.found for n in self.names):
-            flags.append("name_missing")
+            flags.append(Flag.NAME_MISSING)
         if not self.markup_kept:
-            flags.append("markup_mismatch")
+            flags.append(Flag.MARKUP_MISMATCH)
         return flags
 
 
@@ -254,7 +254,7 @@ class Protector:
         """Step 3: the failing sentences translated again with their names' English and
         English quote marks written into the Arabic; kept only if every check passes."""
         failing = [
-            i for i, r in enumerate(results) if r.flags and not set(r.flags) - {"quote_mismatch", "name_missing"}
+            i for i, r in enumerate(results) if r.flags and not set(r.flags) - {Flag.QUOTE_MISMATCH, Flag.NAME_MISSING}
         ]
         if not failing:
             return

@@ -1,16 +1,6 @@
 """Quality flags for a translated sentence, and name consistency across an article.
 
-Flags (each is a name in the alignment's ``flags`` list and is counted in the manifest):
-
-* ``quote_mismatch``: the English does not hold the source's quotations, in order;
-* ``name_missing``: a glossary name of the source is not in its English form;
-* ``name_inconsistent``: a name rendered differently elsewhere in the same article;
-* ``repetition``: the output loops (an n-gram repeated back to back);
-* ``length_ratio``: the output is far shorter or longer than the source predicts;
-* ``untranslated``: Arabic letters left in the English;
-* ``truncated``: the output hit the length cap;
-* ``empty``: the model returned nothing (the source is kept in its place);
-* ``low_confidence``: the model's score of the translation is below ``[quality] min_score``.
+The flags and what each means are listed once, in ``tarjama.document.Flag``.
 """
 
 from __future__ import annotations
@@ -23,7 +13,7 @@ from dataclasses import dataclass
 from math import fsum
 from typing import Any
 
-from .document import Rendering
+from .document import Flag, Rendering
 
 _ARABIC_RUN = re.compile("[\u0621-\u064a]{2,}")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
@@ -82,15 +72,15 @@ def arabic_share(text: str) -> float:
     return len(_ARABIC_LETTER.findall(text)) / letters if letters else 1.0
 
 
-def sentence_flags(source: str, translation: str, thresholds: Thresholds = Thresholds()) -> list[str]:
+def sentence_flags(source: str, translation: str, thresholds: Thresholds = Thresholds()) -> list[Flag]:
     """The flags that can be judged from the sentence pair alone."""
     flags = []
     if repetition(translation):
-        flags.append("repetition")
+        flags.append(Flag.REPETITION)
     if length_ratio(source, translation, thresholds):
-        flags.append("length_ratio")
+        flags.append(Flag.LENGTH_RATIO)
     if untranslated(translation):
-        flags.append("untranslated")
+        flags.append(Flag.UNTRANSLATED)
     return flags
 
 

@@ -14,7 +14,7 @@ from .backends import Backend, Hypothesis, load_backend
 from .batch import article_windows, prefetch, translate_pooled
 from .cache import open_translation_cache
 from .config import Settings
-from .document import Article, ArticleTranslation, Sentence, SentenceTranslation
+from .document import RETRYABLE, Article, ArticleTranslation, Flag, Sentence, SentenceTranslation
 from .engines import Engine, open_engine
 from .folder import FolderRun, Progress, RunReport
 from .glossary import load_glossary
@@ -33,10 +33,9 @@ MIN_ARABIC_SHARE = 0.3
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
 # a sentence's repaired translation, its flags, and its score
-Outcome = tuple[Protected, list[str], float | None]
+Outcome = tuple[Protected, list[Flag], float | None]
 
 # flags that --retry-flagged tries to mend with safer decoding
-RETRYABLE = frozenset({"repetition", "length_ratio", "untranslated", "truncated", "quote_mismatch", "name_missing"})
 
 
 class Translator:
@@ -217,7 +216,7 @@ class Translator:
                         article.source(s),
                         item.translation,
                         span,
-                        tuple(flags + ["name_inconsistent"] * mentions(item.translation, minority)),
+                        tuple(flags + [Flag.NAME_INCONSISTENT] * mentions(item.translation, minority)),
                         tuple(item.quotes),
                         tuple(item.names),
                         item.method,
@@ -234,19 +233,19 @@ class Translator:
         min_score = self.settings.quality.min_score
         outcomes = []
         for sentence, hypothesis, item in zip(sentences, first, protected, strict=True):
-            flags = ["truncated"] * hypothesis.truncated
+            flags = [Flag.TRUNCATED] * hypothesis.truncated
             score = hypothesis.score
             if item.method in ("rebuilt", "constrained"):  # what was kept is a later translation
                 score = _lowest(self._piece_scores.get(u) for u in item.units)
             if not hypothesis.text:  # keep the line: show the source rather than nothing
                 item.translation = sentence.text
-                flags.append("empty")
+                flags.append(Flag.EMPTY)
                 score = None
             # markup (a link target with Arabic in it) is neither translated nor judged
             prose = without_markup(sentence, sentence.text), without_markup(sentence, item.translation)
             flags += item.flags + sentence_flags(*prose, self.thresholds)
             if score is not None and min_score is not None and score < min_score:
-                flags.append("low_confidence")
+                flags.append(Flag.LOW_CONFIDENCE)
             outcomes.append((item, flags, score))
         return outcomes
 
@@ -376,7 +375,7 @@ def _copied(article: Article) -> ArticleTranslation:
         article.original,
         tuple(
             SentenceTranslation(
-                s, article.source(s), article.source(s), (s.start, s.end), ("not_arabic",), method="copied"
+                s, article.source(s), article.source(s), (s.start, s.end), (Flag.NOT_ARABIC,), method="copied"
             )
             for s in article.sentences
         ),
