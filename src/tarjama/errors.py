@@ -7,12 +7,13 @@ code meaning
 ==== ============================================================================
 0    all good
 1    some input files failed; the others were translated (``FolderRun``)
-2    usage: a wrong option, setting, input or reference (``ConfigError``,
-     ``InputError``, ``EvaluationError``): fix the command or the files
+2    usage: a wrong option, setting, input or reference, or an output folder that
+     cannot be used (``ConfigError``, ``InputError``, ``EvaluationError``,
+     ``OutputError``): fix the command or the files
 3    unavailable: a model, tokenizer or optional package is missing
      (``ModelLoadError``, ``MissingExtraError``): download or install it
-4    the run failed while working (``WorkerError``, ``CacheError``): what was
-     finished is recorded; run the same command again to go on
+4    the run failed while working (``WorkerError``, ``CacheError``,
+     ``WriteError``): what was finished is recorded; run the same command again to go on
 130  interrupted (Ctrl-C)
 ==== ============================================================================
 """
@@ -74,6 +75,18 @@ class InputError(FileError):
 
 class EvaluationError(FileError):
     """Translations and references cannot be scored together (the file and the mismatch)."""
+
+
+class OutputError(FileError):
+    """The output folder cannot be used (a file, not writable, a manifest that is a
+    folder); raised before any work."""
+
+
+class WriteError(FileError):
+    """An output could not be written for a reason no other file escapes (a full disk, a
+    read-only file system): the run stops, and the files finished before are recorded."""
+
+    exit_code = EXIT_FAILED
 
 
 class WorkerError(TarjamaError):

@@ -13,30 +13,44 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .document import Article, ArticleTranslation, Flag
 from .engines.base import Engine
-from .errors import InputError
+from .errors import InputError, WriteError
 from .jsonl import JsonRecord, jsonl_records
-from .outputs import output_names, read_alignment, read_manifest, write_manifest
+from .outputs import (
+    MANIFEST,
+    clear_journal,
+    digest,
+    journal_written,
+    locked_folder,
+    output_names,
+    read_alignment,
+    read_journal,
+    read_manifest,
+    write_manifest,
+)
 from .quality import score_summary
 from .read import Decoded, InputFile, read_file
 from .segment import Segmenter
-from .write import remove_temporaries, write_article, write_records
+from .write import article_texts, atomic_write, records_texts, remove_temporaries
 
 logger = logging.getLogger(__name__)
 
 # how often a folder run rewrites its manifest while it works
 CHECKPOINT_SECONDS = 2.0
+# write errors that no other file would escape: the run stops rather than fail each file
+_RUN_STOPPERS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 @dataclass
@@ -131,28 +145,44 @@ class FolderRun:
         self.started = self.last_checkpoint = time.perf_counter()
 
     def run(self) -> RunReport:
-        self.out.mkdir(parents=True, exist_ok=True)
+        with locked_folder(self.out):
+            return self._run()
+
+    def _run(self) -> RunReport:
         remove_temporaries(self.out)
         self.name_max = _name_max(self.out)
-        previous = {} if self.force else self._previous_entries()
+        self.previous = self._previous_entries()
+        self.written = _written(self.previous.values())
+        for name, values in read_journal(self.out).items():
+            self.written.setdefault(name, []).extend(values)
         try:
-            for result in self.engine.translate_articles(self._articles(previous), on_batch=self._batch_done):
+            for result in self.engine.translate_articles(self._articles(), on_batch=self._batch_done):
                 pending = self.pending[str(result.article.meta["file"])]
                 pending.results.append(result)
                 if len(pending.results) == pending.articles:
                     self._finish(pending)
         finally:  # interrupted or not, the manifest records every file finished
             self._checkpoint()
+        if self._journal_recorded():
+            clear_journal(self.out)
         return RunReport(self.manifest(), self.failures)
 
+    def _journal_recorded(self) -> bool:
+        """Whether the manifest now records every output the journal lists."""
+        recorded = _written(self.manifest()["files"])
+        return all(values[-1] in recorded.get(name, []) for name, values in read_journal(self.out).items())
+
     def _previous_entries(self) -> dict[str, dict[str, Any]]:
+        """The entries of the manifest there, by input name (kept for the inputs this run
+        does not have)."""
         try:
             manifest = read_manifest(self.out) or {"files": []}
-            return {entry["name"]: entry for entry in manifest["files"] if "name" in entry}
-        except (InputError, KeyError, TypeError):
+        except InputError as error:
+            logger.warning("%s; the files will be translated again", error)
             return {}
+        return {entry["name"]: entry for entry in manifest["files"] if "name" in entry}
 
-    def _articles(self, previous: dict[str, dict[str, Any]]) -> Iterator[Article]:
+    def _articles(self) -> Iterator[Article]:
         for item in self.files:
             name = str(item.name)
             problem = item.problem or self._name_too_long(item)
@@ -165,10 +195,15 @@ class FolderRun:
                 self._fail(item, f"cannot be read: {error.strerror}")
                 continue
             sha256 = hashlib.sha256(data).hexdigest()
-            if self._unchanged(previous.get(name), sha256):
-                self.entries[name] = {**previous[name], "resumed": True}
-                self.scores[name] = self._saved_scores(previous[name])
+            entry = self.previous.get(name)
+            if not self.force and entry and self._unchanged(entry, sha256):
+                self.entries[name] = {**entry, "resumed": True}
+                self.scores[name] = self._saved_scores(entry)
                 self.progress.files_done += 1
+                continue
+            problem = None if self.force else self._not_ours(item)
+            if problem:
+                self._fail(item, problem)
                 continue
             try:
                 decoded = read_file(item.path, self.encoding, data)
@@ -188,12 +223,33 @@ class FolderRun:
             return None
         return f"its output name {longest} is too long for the file system ({size} bytes, at most {self.name_max})"
 
-    def _unchanged(self, entry: dict[str, Any] | None, sha256: str) -> bool:
-        if not entry or entry.get("status") != "done":
+    def _unchanged(self, entry: dict[str, Any], sha256: str) -> bool:
+        """Whether an earlier run made this file's outputs from the same content and
+        settings, and they are still as it wrote them."""
+        if entry["status"] != "done" or entry.get("sha256") != sha256 or entry.get("fingerprint") != self.fingerprint:
             return False
-        if entry.get("sha256") != sha256 or entry.get("fingerprint") != self.fingerprint:
+        paths = [self.out / entry[key] for key in ("output", "alignment")]
+        return all(path.is_file() and self._as_written(path) for path in paths)
+
+    def _as_written(self, path: Path) -> bool:
+        """Whether ``path`` holds what a tarjama run wrote there (trusted when a manifest
+        from before digests were recorded lists it without one)."""
+        recorded = self.written.get(path.relative_to(self.out).as_posix())
+        if recorded is None:
             return False
-        return all((self.out / entry[key]).is_file() for key in ("output", "alignment"))
+        return not recorded or digest(path.read_bytes()) in recorded
+
+    def _not_ours(self, item: InputFile) -> str | None:
+        """Why the outputs of ``item`` cannot be written: one exists that tarjama did not
+        write, or that was changed after it was written. ``None`` when they can."""
+        for name in output_names(item.name):
+            path = self.out / name
+            if not path.exists() or self._as_written(path):
+                continue
+            if str(name) in self.written:
+                return f"{path} was changed after tarjama wrote it; pass --force to translate it again and overwrite it"
+            return f"{path} exists and was not written by tarjama; move it away or pass --force to overwrite it"
+        return None
 
     def _saved_scores(self, entry: dict[str, Any]) -> list[float]:
         """The sentence scores in the alignment file an earlier run wrote."""
@@ -222,10 +278,27 @@ class FolderRun:
     def _finish(self, pending: _Pending) -> None:
         item, results = pending.item, pending.results
         text_path, align_path = (self.out / name for name in output_names(item.name))
-        if pending.records is None:
-            write_article(results[0], text_path, align_path)
-        else:
-            write_records(results, pending.records, text_path, align_path)
+        del self.pending[str(item.name)]
+        records = pending.records
+        texts = article_texts(results[0]) if records is None else records_texts(results, records)
+        try:
+            contents = [text.encode("utf-8") for text in texts]
+            written = {
+                path.relative_to(self.out).as_posix(): digest(data)
+                for path, data in zip((text_path, align_path), contents, strict=True)
+            }
+            # journalled before the files are written: a run killed in between leaves files its
+            # successor knows tarjama wrote
+            journal_written(self.out, written)
+            atomic_write(align_path, texts[1])
+            atomic_write(text_path, texts[0])
+        except (OSError, ValueError) as error:  # ValueError: text that UTF-8 cannot encode
+            for path in (text_path, align_path):  # half a pair is worse than none
+                path.unlink(missing_ok=True)
+            self._write_failed(item, error)
+            return
+        for name, value in written.items():
+            self.written.setdefault(name, []).append(value)
         sentences = [s for r in results for s in r.sentences]
         scores = [s.score for s in sentences if s.score is not None]
         self.scores[str(item.name)] = scores
@@ -240,6 +313,8 @@ class FolderRun:
             "status": "done",
             "sha256": pending.sha256,
             "fingerprint": self.fingerprint,
+            # what was written, to tell on a rerun whether an output was changed since
+            "written": written,
             "encoding": pending.decoded.encoding,
             **({"records": len(results)} if pending.records is not None else {}),
             "paragraphs": sum(len(r.article.paragraphs) for r in results),
@@ -254,7 +329,6 @@ class FolderRun:
             ],
             "warnings": _warnings(pending, sentences),
         }
-        del self.pending[str(item.name)]
         self.progress.files_done += 1
         if time.perf_counter() - self.last_checkpoint >= CHECKPOINT_SECONDS:
             self._checkpoint()
@@ -270,13 +344,31 @@ class FolderRun:
         }
         self.progress.files_failed += 1
 
+    def _write_failed(self, item: InputFile, error: OSError | ValueError) -> None:
+        """A file whose outputs could not be written: it alone fails, unless no other
+        file could be written either (a full disk): then the run stops."""
+        if not isinstance(error, OSError):
+            self._fail(item, f"its outputs cannot be written ({error})")
+            return
+        path = error.filename or self.out
+        if error.errno in _RUN_STOPPERS:
+            raise WriteError(
+                str(path),
+                f"cannot be written ({error.strerror}); the files finished before it are recorded in "
+                f"{self.out / MANIFEST}: make room and run the same command again",
+            )
+        self._fail(item, f"{path}: cannot be written ({error.strerror})")
+
     def _batch_done(self, units: int) -> None:
         self.progress.sentences_done += units
         self.on_progress(self.progress)
 
     def _checkpoint(self) -> None:
         self.last_checkpoint = time.perf_counter()
-        write_manifest(self.out, self.manifest())
+        try:
+            write_manifest(self.out, self.manifest())
+        except OSError as error:
+            raise WriteError(str(self.out / MANIFEST), f"cannot be written ({error.strerror})") from None
         self.on_progress(self.progress)
 
     def manifest(self) -> dict[str, Any]:
@@ -288,7 +380,8 @@ class FolderRun:
         return {
             **self.describe(),
             "fingerprint": self.fingerprint,
-            "files": [self.entries[str(f.name)] for f in self.files if str(f.name) in self.entries],
+            # the entries of earlier runs stay (another input folder, files not reached)
+            "files": list({**self.previous, **self.entries}.values()),
             "totals": {
                 "files": len(self.files),
                 "done": len(done),
@@ -303,6 +396,20 @@ class FolderRun:
                 "sentences_per_second": round(sentences / wall, 2) if wall > 0 else None,
             },
         }
+
+
+def _written(entries: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The digests of the outputs that the runs of these manifest entries wrote (an
+    empty list for an output of a manifest from before digests were recorded)."""
+    written: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if entry["status"] == "done":
+            recorded = entry.get("written")
+            recorded = recorded if isinstance(recorded, dict) else {}
+            for key in ("output", "alignment"):
+                value = recorded.get(entry[key])
+                written.setdefault(entry[key], []).extend([value] if isinstance(value, dict) else [])
+    return written
 
 
 def _name_max(folder: Path) -> int:

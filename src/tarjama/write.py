@@ -32,8 +32,10 @@ def atomic_write(path: Path, text: str) -> None:
             stream.write(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it owner-only; outputs are for sharing
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename in (None, temporary):
+            error.filename = str(path)  # the file the caller asked for, not the temporary one
         raise
 
 
@@ -105,26 +107,22 @@ def alignment_records(result: ArticleTranslation) -> list[dict[str, Any]]:
     return records
 
 
-def write_article(result: ArticleTranslation, text_path: Path, align_path: Path) -> None:
-    """Write the translation and its alignment (names: ``tarjama.outputs.output_names``)."""
-    lines = (dumps(record) + "\n" for record in alignment_records(result))
-    atomic_write(align_path, "".join(lines))
-    atomic_write(text_path, result.text)
+def article_texts(result: ArticleTranslation) -> tuple[str, str]:
+    """The translation and its alignment (JSON Lines), as written to the files
+    ``tarjama.outputs.output_names`` gives."""
+    return result.text, "".join(dumps(record) + "\n" for record in alignment_records(result))
 
 
-def write_records(
-    results: list[ArticleTranslation], records: list[JsonRecord], text_path: Path, align_path: Path
-) -> None:
+def records_texts(results: list[ArticleTranslation], records: list[JsonRecord]) -> tuple[str, str]:
     """JSON Lines: each input record with its text field translated and every other
-    field as it was, and the alignment records of all of them with a ``record`` index."""
+    field as it was; and the alignment records of all of them with a ``record`` index."""
     lines = [record.with_text(dumps(result.text)) + "\n" for record, result in zip(records, results, strict=True)]
     aligned = [
         dumps({"record": number, **alignment}) + "\n"
         for number, result in enumerate(results)
         for alignment in alignment_records(result)
     ]
-    atomic_write(align_path, "".join(aligned))
-    atomic_write(text_path, "".join(lines))
+    return "".join(lines), "".join(aligned)
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -6,9 +6,14 @@ asserts the message, the exit code and that the good file was translated.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
+import random
 import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +21,9 @@ import pytest
 
 from tarjama.cli import main
 
+from ..conftest import shared_data
 from ..oracle import transliterate
-from .test_robustness import ARABIC, FAKE, GOOD, run
+from .test_robustness import ARABIC, FAKE, GOOD, _command, _outputs, _subprocess_env, run
 
 # --- discovery: output folder = input folder, unreadable, FIFOs (items 3, 4, 5) ------
 
@@ -220,3 +226,179 @@ def test_only_temporary_files_tarjama_made_are_removed(tmp_path: Path) -> None:
     assert code == 0
     assert all(path.read_text(encoding="utf-8") == "the user's" for path in mine)
     assert not stale.exists()
+
+
+def test_two_runs_on_one_output_folder(tmp_path: Path) -> None:
+    """Two runs started 0-3 s apart on 60 articles: the second waits for the first,
+    neither loses work, and the outputs are byte for byte those of a single run."""
+    articles = sorted(shared_data("ant-news-sample", "txt").rglob("*.txt"))[:60]
+    folder = tmp_path / "in"
+    for path in articles:
+        (folder / path.parent.name).mkdir(parents=True, exist_ok=True)
+        (folder / path.parent.name / path.name).write_bytes(path.read_bytes())
+    config = tmp_path / "small-windows.toml"
+    config.write_text("[batching]\nwindow_sentences = 16\nmax_sentences = 8\n", encoding="utf-8")
+    reference = tmp_path / "reference"
+    subprocess.run(_command(folder, reference, config), env=_subprocess_env(0), check=True, timeout=300)
+    expected = _outputs(reference)
+    del expected["manifest.json"]
+    assert len(expected) == 2 * len(articles)
+
+    for trial, delay in enumerate([0.0, random.Random(13).uniform(0.5, 3.0)]):
+        out = tmp_path / f"out{trial}"
+        first = subprocess.Popen(_command(folder, out, config), env=_subprocess_env(0.01), stderr=subprocess.PIPE)
+        time.sleep(delay)
+        second = subprocess.Popen(_command(folder, out, config), env=_subprocess_env(0.01), stderr=subprocess.PIPE)
+        errors = [process.communicate(timeout=300)[1].decode() for process in (first, second)]
+        assert [first.returncode, second.returncode] == [0, 0], errors
+        (waited,) = [err for err in errors if "waiting for another tarjama run" in err]  # whichever came second
+        assert f"{len(articles)} of {len(articles)} files translated ({len(articles)} done by an earlier run)" in waited
+        outputs = _outputs(out)
+        manifest = json.loads(outputs.pop("manifest.json"))
+        assert outputs == expected
+        assert manifest["totals"]["done"] == len(articles)
+
+
+# --- resume: outputs checked, entries merged, files tarjama did not write kept (6b, 7, 15)
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_outputs_changed_by_hand_are_reported_and_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(tmp_path, "other.txt", ARABIC.encode("utf-8"))
+    assert code == 0
+    (entry,) = [e for e in _manifest(out)["files"] if e["name"] == "good.txt"]
+    english = (out / "good.en.txt").read_bytes()
+    assert entry["written"]["good.en.txt"] == {"sha256": hashlib.sha256(english).hexdigest(), "size": len(english)}
+    (out / "good.en.txt").write_text("My own better translation.\n", encoding="utf-8")
+    (out / "other.align.jsonl").write_bytes(b"")
+    capsys.readouterr()
+    code = main(["translate", str(tmp_path / "in"), "-o", str(out), *FAKE])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"failed: {tmp_path / 'in' / 'good.txt'}: {out / 'good.en.txt'} was changed after tarjama wrote it" in err
+    assert f"failed: {tmp_path / 'in' / 'other.txt'}: {out / 'other.align.jsonl'} was changed after tarjama" in err
+    assert "pass --force to translate it again and overwrite it" in err
+    assert (out / "good.en.txt").read_text(encoding="utf-8") == "My own better translation.\n"
+    assert main(["translate", str(tmp_path / "in"), "-o", str(out), *FAKE, "--force"]) == 0
+    assert (out / "good.en.txt").read_bytes() == english
+    assert (out / "other.align.jsonl").stat().st_size > 0
+
+
+def test_manifest_entries_merged_across_runs(tmp_path: Path) -> None:
+    from tarjama.report import collect
+
+    for folder, name in (("in1", "one.txt"), ("in2", "two.txt")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_text(ARABIC, encoding="utf-8")
+        assert main(["translate", str(tmp_path / folder), "-o", str(tmp_path / "out"), *FAKE]) == 0
+    manifest = _manifest(tmp_path / "out")
+    assert [(e["name"], e["status"]) for e in manifest["files"]] == [("one.txt", "done"), ("two.txt", "done")]
+    assert [a.name for a in collect(tmp_path / "out").articles] == ["one.txt", "two.txt"]
+
+
+def test_a_file_tarjama_did_not_write_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("x.txt").write_text(ARABIC, encoding="utf-8")
+    Path("good.txt").write_text(GOOD, encoding="utf-8")
+    Path("x.en.txt").write_text("the user's own\n", encoding="utf-8")
+    assert main(["translate", "x.txt", "good.txt", "-o", ".", *FAKE]) == 1
+    err = capsys.readouterr().err
+    assert "failed: x.txt: x.en.txt exists and was not written by tarjama; move it away or pass --force" in err
+    assert Path("x.en.txt").read_text(encoding="utf-8") == "the user's own\n"
+    assert not Path("x.align.jsonl").exists()
+    assert Path("good.en.txt").read_text(encoding="utf-8") == transliterate(GOOD)
+    assert main(["translate", "x.txt", "-o", ".", *FAKE, "--force"]) == 0
+    assert Path("x.en.txt").read_text(encoding="utf-8") == transliterate(ARABIC)
+
+
+# --- one-line errors for an output folder that cannot be used (item 13) -------------------
+
+
+def _one_error(capsys: pytest.CaptureFixture[str], text: str) -> None:
+    err = capsys.readouterr().err
+    assert err.startswith(f"tarjama: error: {text}") and err.count("\n") == 1, err
+
+
+def test_output_folder_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "out").write_text("a file", encoding="utf-8")
+    assert main(["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), *FAKE]) == 2
+    _one_error(capsys, f"{tmp_path / 'out'}: is a file, not a folder")
+
+
+def test_output_folder_that_is_not_writable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir(mode=0o555)
+    out.chmod(0o555)
+    if os.geteuid() == 0:  # modes do not stop root: files cannot be made there, as for anyone else
+        os_open = os.open
+
+        def denied(path, flags, *args, **kwargs):
+            if Path(path).parent == out and flags & os.O_CREAT:
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return os_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", denied)
+    assert main(["translate", str(tmp_path / "a.txt"), "-o", str(out), *FAKE]) == 2
+    _one_error(capsys, f"{out}: is not writable (Permission denied); choose another output folder")
+
+
+def test_full_disk_stops_and_keeps_the_manifest_of_what_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tarjama.folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text(ARABIC, encoding="utf-8")
+    atomic_write = tarjama.folder.atomic_write
+
+    def full_at_b(path: Path, text: str) -> None:
+        if path.name.startswith("b."):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        atomic_write(path, text)
+
+    monkeypatch.setattr(tarjama.folder, "atomic_write", full_at_b)
+    out = tmp_path / "out"
+    assert main(["translate", str(folder), "-o", str(out), *FAKE]) == 4
+    _one_error(capsys, f"{out / 'b.align.jsonl'}: cannot be written (No space left on device)")
+    assert [(e["name"], e["status"]) for e in _manifest(out)["files"]] == [("a.txt", "done")]
+    assert not (out / "b.en.txt").exists() and not (out / "b.align.jsonl").exists()
+    monkeypatch.setattr(tarjama.folder, "atomic_write", atomic_write)
+    assert main(["translate", str(folder), "-o", str(out), *FAKE]) == 0
+    assert "3 of 3 files translated (1 done by an earlier run)" in capsys.readouterr().err
+
+
+def test_manifest_that_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "out" / "manifest.json").mkdir(parents=True)
+    assert main(["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), *FAKE]) == 2
+    _one_error(capsys, f"{tmp_path / 'out' / 'manifest.json'}: is not a file; move it away")
+
+
+def test_manifest_entries_with_keys_missing_or_null(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    entries = [{"name": None}, {"status": "done"}, "junk", {"name": "good.txt", "status": "done", "output": None}]
+    (out / "manifest.json").write_text(json.dumps({"files": entries}), encoding="utf-8")
+    code, out = run(tmp_path, "ok.txt", ARABIC.encode("utf-8"))
+    assert code == 0
+    assert f"{out / 'manifest.json'}: file entry 1 is not a tarjama entry (no name); left out" in caplog.text
+    assert f"{out / 'manifest.json'}: file entry 3 is not a tarjama entry (not an object); left out" in caplog.text
+    assert f"{out / 'manifest.json'}: file entry 4 is not a tarjama entry (no output); left out" in caplog.text
+    assert [(e["name"], e["status"]) for e in _manifest(out)["files"]] == [("good.txt", "done"), ("ok.txt", "done")]
+
+
+def test_report_of_a_manifest_whose_files_is_not_a_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "manifest.json").write_text('{"files": {"a.txt": "done"}}', encoding="utf-8")
+    assert main(["report", str(tmp_path)]) == 2
+    _one_error(capsys, f"{tmp_path / 'manifest.json'}: its files is not a list: not a tarjama manifest")

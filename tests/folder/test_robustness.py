@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from tarjama.assemble import assemble
 from tarjama.cli import main
 from tarjama.normalise import INVISIBLE, clean_layout
+from tarjama.outputs import JOURNAL, LOCK
 from tarjama.segment import Segmenter
 
 from ..conftest import ROOT, SEED, check_outputs, shared_data, transliterate
@@ -307,8 +308,15 @@ def _command(folder: Path, out: Path, config: Path) -> list[str]:
     ]  # fmt: skip
 
 
+RUN_FILES = (LOCK, JOURNAL)
+
+
 def _outputs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and p.name not in (LOCK, JOURNAL)
+    }
 
 
 def test_killed_runs_resume_to_identical_outputs(tmp_path: Path) -> None:
