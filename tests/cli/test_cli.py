@@ -178,3 +178,13 @@ def test_file_errors_share_one_base() -> None:
     for error in (errors.InputError("a.txt", "empty"), errors.EvaluationError("a.en.txt", "empty")):
         assert isinstance(error, errors.FileError)
         assert str(error) == f"{error.path}: empty" and error.problem == "empty"
+
+
+def test_repair_level_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text("قال «انتهى الأمر كله في تلك الليلة» ثم غادر.\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--repair", "fix", *FAKE])
+    assert exit_info.value.code == 2 and "invalid choice: 'fix'" in capsys.readouterr().err
+    assert main(["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--repair", "off", *FAKE]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["quality"]["repair"] == "off"

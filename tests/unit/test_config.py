@@ -42,6 +42,8 @@ def test_file_then_overrides(tmp_path: Path) -> None:
         ("[decoding]\nbeams = 'four'\n", "beams = 'four' should be int"),
         ("[decoding]\nbeams = true\n", "beams = True should be int"),
         ("[batching]\nbatch_tokens = -5\n", "batch_tokens must be positive"),
+        ("[quality]\nrepair = 'fix'\n", "repair = 'fix' should be one of 'off', 'edit', 'rebuild'"),
+        ("[quality]\nnames = 'keep'\n", "names = 'keep' should be one of bool, 'canonical'"),
         ("[model\n", "is not valid TOML"),
     ],
 )
