@@ -15,30 +15,40 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
-from .config import QualitySettings
+from .backends import available_backends
+from .config import COMPUTE_TYPES, DEVICES, DTYPES, ENGINES, QualitySettings
 from .errors import EXIT_FILES_FAILED, EXIT_INTERRUPTED, EXIT_OK, TarjamaError
+from .evaluation import MODES, TESTS
 
 # the [engine] settings that only the Ray engine reads
-RAY_OPTIONS = ("engine_ray_address", "engine_workers", "engine_gpus_per_worker")
-# tarjama.backends.ct2.COMPUTE_TYPES, repeated so that --help imports no backend
-COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
 
 
 # arguments named section_key become settings overrides (tarjama.config.Settings.with_overrides)
 SETTING_SECTIONS = ("model_", "decoding_", "batching_", "cache_", "quality_", "engine_")
 
 
+def _command(commands: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand, with ``summary`` in the command list and atop its own help."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=f"tarjama {name}: {summary}.")
+    return parser
+
+
 def _model_options(p: argparse.ArgumentParser) -> None:
     """The options that choose and run the model, shared by the commands that translate."""
-    p.add_argument("--config", type=Path, help="TOML settings file (see configs/default.toml)")
+    p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (see configs/default.toml)")
     p.add_argument("--model", dest="model_name", metavar="ID|DIR", help="hub id or local model folder")
-    p.add_argument("--revision", dest="model_revision", help="hub revision of the model")
-    p.add_argument("--backend", dest="model_backend", help="translation backend (default: transformers)")
-    p.add_argument("--device", dest="model_device", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--revision", dest="model_revision", metavar="REV", help="hub revision of the model")
+    p.add_argument(
+        "--backend",
+        dest="model_backend",
+        metavar="NAME",
+        help=f"translation backend: {', '.join(available_backends())}, or module:Class (default: transformers)",
+    )
+    p.add_argument("--device", dest="model_device", metavar="DEVICE", help=f"{', '.join(DEVICES)} or cuda:N")
     p.add_argument(
         "--dtype",
         dest="model_dtype",
-        choices=["auto", "float32", "float16", "bfloat16", "int8"],
+        choices=DTYPES,
         help="transformers backend precision (int8: quantised Linear layers, CPU)",
     )
     p.add_argument("--compute-type", dest="model_compute_type", choices=COMPUTE_TYPES, help="--backend ct2 precision")
@@ -51,9 +61,11 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-cache", dest="cache_enabled", action="store_const", const=False, help="no translation cache")
     p.add_argument("--cache-dir", dest="cache_dir", metavar="DIR", help="converted models and the translation cache")
-    p.add_argument("--beams", dest="decoding_beams", type=int, help="beam size (1: greedy)")
-    p.add_argument("--batch-tokens", dest="batching_batch_tokens", type=int, help="padded tokens per batch")
-    p.add_argument("--max-sentences", dest="batching_max_sentences", type=int, help="sentences per batch")
+    p.add_argument("--beams", dest="decoding_beams", type=int, metavar="N", help="beam size (1: greedy)")
+    p.add_argument(
+        "--batch-tokens", dest="batching_batch_tokens", type=int, metavar="N", help="padded tokens per batch"
+    )
+    p.add_argument("--max-sentences", dest="batching_max_sentences", type=int, metavar="N", help="sentences per batch")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,14 +73,16 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _translate_parser(commands: Any) -> None:
-    p = commands.add_parser("translate", help="translate files and folders of Arabic articles")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders (*.txt, *.md); - reads standard input")
-    p.add_argument("-o", "--output", type=Path, help="output folder (not needed with -)")
+    p = _command(commands, "translate", "translate files and folders of Arabic articles")
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="files or folders (*.txt, *.md, *.jsonl); - reads standard input"
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="output folder (not needed with -)")
     _model_options(p)
-    p.add_argument("--encoding", help="decode inputs with this encoding instead of detecting it")
+    p.add_argument("--encoding", metavar="ENC", help="decode inputs with this encoding instead of detecting it")
     p.add_argument("--jsonl-field", default="text", metavar="FIELD", help="JSON Lines field holding the text")
     p.add_argument("--force", action="store_true", help="translate again the files an earlier run finished")
-    p.add_argument("--engine", dest="engine_name", choices=["local", "ray"], help="translate here or on Ray actors")
+    p.add_argument("--engine", dest="engine_name", choices=ENGINES, help="translate here or on Ray actors")
     p.add_argument("--ray-address", dest="engine_ray_address", metavar="ADDR", help="Ray cluster (default: start one)")
     p.add_argument("--workers", dest="engine_workers", type=int, metavar="N", help="Ray actors, one model each")
     p.add_argument("--gpus-per-worker", dest="engine_gpus_per_worker", type=float, metavar="F", help="GPUs per actor")
@@ -103,18 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _translate_parser(commands)
     _evaluate_parsers(commands)
-    p = commands.add_parser("segment", help="print the sentences of a file, one per line")
+    p = _command(commands, "segment", "print the sentences of a file, one per line")
     p.add_argument("file", help="a text file, or - for standard input")
-    p = commands.add_parser("download", help="save a model and its tokenizer for offline use")
+    p = _command(commands, "download", "save a model and its tokenizer for offline use")
     p.add_argument("model", nargs="?", default=None, help="hub id (default: the default model)")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder to save to")
     p.add_argument("--revision", help="hub revision")
-    p = commands.add_parser("convert", help="convert a MarianMT model for CTranslate2 (--backend ct2)")
+    p = _command(commands, "convert", "convert a MarianMT model for CTranslate2 (--backend ct2)")
     p.add_argument("model", help="hub id or model folder")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder to write")
     p.add_argument("--compute-type", default="auto", choices=COMPUTE_TYPES, help="quantisation (auto: int8 on CPU)")
     p.add_argument("--revision", help="hub revision")
-    p = commands.add_parser("report", help="write a self-contained HTML page to review a translate output folder")
+    p = _command(commands, "report", "write a self-contained HTML page to review a translate output folder")
     p.add_argument("folder", type=Path, metavar="OUT", help="the -o folder of tarjama translate")
     p.add_argument("-o", "--output", type=Path, help="HTML file to write (default: OUT/report.html)")
     p.add_argument("--scores", type=Path, help="tarjama evaluate --json file (default: OUT/evaluation.json if present)")
@@ -126,7 +140,7 @@ def _export_parser(commands: Any) -> None:
     from .export import ExportFormat
 
     formats = [f.value for f in ExportFormat]
-    p = commands.add_parser("export", help="write the aligned sentence pairs of a translate output folder")
+    p = _command(commands, "export", "write the aligned sentence pairs of a translate output folder")
     p.add_argument("folder", type=Path, metavar="OUT", help="the -o folder of tarjama translate")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file (moses: FILE.ar, FILE.en)")
     p.add_argument("--format", choices=formats, help="default: from FILE's suffix (.tsv, .jsonl, .tmx)")
@@ -193,9 +207,9 @@ def _translate(args: argparse.Namespace) -> int:
     _quiet_libraries()
     settings = Settings.load(args.config) if args.config else Settings()
     overrides = _overrides(args)
-    ray_flags = [f"--{k[7:].replace('_', '-')}" for k in RAY_OPTIONS if overrides[k] is not None]
-    if ray_flags and (args.engine_name or settings.engine.name) != "ray":
-        raise ConfigError(f"{ray_flags[0]} is an option of --engine ray")
+    engine = settings.with_overrides(**overrides).engine
+    if engine.ray_options() and engine.name != "ray":  # said before the model loads (tarjama.engines says it too)
+        raise ConfigError(f"--{engine.ray_options()[0].replace('_', '-')} is an option of --engine ray")
     translator = Translator(settings, **overrides)
     if stdin:
         from .read import decode
@@ -316,7 +330,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _evaluate_parsers(commands: Any) -> None:
-    p = commands.add_parser("evaluate", help="score translations against references: BLEU, chrF++, TER (sacrebleu)")
+    p = _command(commands, "evaluate", "score translations against references: BLEU, chrF++, TER (sacrebleu)")
     systems = p.add_mutually_exclusive_group(required=True)
     systems.add_argument("--hyp", type=Path, metavar="OUT", help="translate output folder, or one translation file")
     systems.add_argument(
@@ -327,12 +341,12 @@ def _evaluate_parsers(commands: Any) -> None:
     )
     p.add_argument("--doc-ids", type=Path, metavar="TSV", help="document ids, one per line of line-aligned files")
     p.add_argument("--jsonl-field", default="text", metavar="FIELD", help="JSON Lines field holding the text")
-    p.add_argument("--mode", choices=["auto", "sentence", "document"], default="auto", help="segments (default: auto)")
-    p.add_argument("--test", choices=["bs", "ar"], default="bs", help="--compare: paired bootstrap or randomisation")
+    p.add_argument("--mode", choices=MODES, default="auto", help="segments (default: auto)")
+    p.add_argument("--test", choices=TESTS, default="bs", help="--compare: paired bootstrap or randomisation")
     p.add_argument("--json", type=Path, metavar="FILE", help="write every number and signature as JSON")
     p.add_argument("--plot", type=Path, metavar="FILE.png", help="plot per-document BLEU and chrF++")
     _bootstrap_option(p)
-    p = commands.add_parser("evaluate-set", help="translate a line-aligned test set with document ids and score it")
+    p = _command(commands, "evaluate-set", "translate a line-aligned test set with document ids and score it")
     p.add_argument("directory", type=Path, metavar="DIR", help="DOCUMENT_IDS.tsv, Arabic and English line by line")
     p.add_argument("-o", "--output", type=Path, help="folder for translations and scores (default: DIR-eval)")
     p.add_argument("--source", metavar="FILE", help="the Arabic file in DIR (default: the one *.arb.txt, *.ar.txt)")

@@ -1,12 +1,15 @@
-"""Settings: defaults (mirrored in ``configs/default.toml``), a TOML file, then overrides.
+"""Settings: defaults (mirrored in ``tarjama/data/default.toml``, also at
+``configs/default.toml``), a TOML file, then overrides.
 
-Configuration is strict: an unknown section or key, or a value of the wrong type, is a
-``ConfigError`` that names it.
+Configuration is strict: an unknown section or key, a value of the wrong type, or one
+outside a setting's fixed values, is a ``ConfigError`` that names it. A setting with a fixed
+set of values is a ``Literal`` here; the command's choices and help are read from it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -20,6 +23,18 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-ar-en"
+DEFAULTS_FILE = Path(__file__).parent / "data" / "default.toml"
+
+# the values of the settings that have a fixed set of them
+Dtype = Literal["auto", "float32", "float16", "bfloat16", "int8"]
+ComputeType = Literal["auto", "int8", "int8_float16", "float16", "bfloat16", "float32"]
+EngineName = Literal["local", "ray"]
+DTYPES: tuple[Dtype, ...] = get_args(Dtype)
+COMPUTE_TYPES: tuple[ComputeType, ...] = get_args(ComputeType)
+ENGINES: tuple[EngineName, ...] = get_args(EngineName)
+# a device is one of these or cuda:N
+DEVICES = ("auto", "cpu", "cuda")
+_DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 # the default [quality] min_score; how it was chosen: README, "Model confidence"
 MIN_SCORE = -1.0
 # settings that may be zero or negative (every other number must be positive)
@@ -30,11 +45,14 @@ SIGNED = frozenset({"min_score"})
 class ModelSettings:
     name: str = DEFAULT_MODEL
     revision: str | None = None
+    # a registered backend (tarjama.backends.available_backends) or "module:Class" of a plugin
     backend: str = "transformers"
+    # auto, cpu, cuda or cuda:N
     device: str = "auto"
-    dtype: str = "auto"
-    # CTranslate2's precision: auto (int8 on CPU, float16 on GPU), int8, int8_float16, float16, bfloat16, float32
-    compute_type: str = "auto"
+    # the transformers backend's precision: auto (float16 on GPU, float32 on CPU), int8 (CPU)
+    dtype: Dtype = "auto"
+    # CTranslate2's precision: auto (int8 on CPU, float16 on GPU)
+    compute_type: ComputeType = "auto"
     # CPU threads for translation; None: the cores this process may use (affinity, cgroup quota) or
     # OMP_NUM_THREADS when set. Speed only: translations are the same whatever the count (--threads)
     threads: int | None = None
@@ -98,13 +116,17 @@ class QualitySettings:
 @dataclass(frozen=True)
 class EngineSettings:
     # where folder runs translate: local (this process) or ray (a pool of Ray actors) (--engine)
-    name: str = "local"
+    name: EngineName = "local"
     # the Ray cluster to join ("auto", "ray://HEAD:10001"); None starts a local Ray instance (--ray-address)
     ray_address: str | None = None
     # Ray actors, each holding one model; None: one per GPU (with gpus_per_worker), else per CPU (--workers)
     workers: int | None = None
     # GPUs per Ray actor, fractions share a GPU; None: CPU actors (--gpus-per-worker)
     gpus_per_worker: float | None = None
+
+    def ray_options(self) -> list[str]:
+        """The options of the Ray engine that are set (an error unless ``name`` is ``ray``)."""
+        return [key for key in ("ray_address", "workers", "gpus_per_worker") if getattr(self, key) is not None]
 
 
 @dataclass(frozen=True)
@@ -141,7 +163,9 @@ class Settings:
                 raise ConfigError(f"{origin}: [{section}] must be a table of keys")
             current = getattr(self, section)
             updates[section] = dataclasses.replace(current, **_checked(current, section, values, origin))
-        return dataclasses.replace(self, **updates)
+        merged = dataclasses.replace(self, **updates)
+        _check_together(merged, origin)
+        return merged
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with ``section_key=value`` overrides (``model_device="cpu"``); ``None`` values are skipped."""
@@ -186,7 +210,19 @@ def _checked(section: Any, name: str, values: dict[str, Any], origin: str) -> di
             )
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0 and key not in SIGNED:
             raise ConfigError(f"{origin}: [{name}] {key} must be positive, not {value}")
+        if key == "device" and not _DEVICE.fullmatch(value):
+            raise ConfigError(f"{origin}: [{name}] {key} = {value!r} should be auto, cpu, cuda or cuda:N")
     return values
+
+
+def _check_together(settings: Settings, origin: str) -> None:
+    """The rules that tie settings to each other."""
+    quality = settings.quality
+    if quality.length_ratio_low > quality.length_ratio_high:
+        raise ConfigError(
+            f"{origin}: [quality] length_ratio_low = {quality.length_ratio_low} is above "
+            f"length_ratio_high = {quality.length_ratio_high}"
+        )
 
 
 def _type_name(expected: Any) -> str:

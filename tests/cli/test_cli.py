@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 import pytest
 
 from tarjama import cli, errors
 from tarjama.cli import main
+from tarjama.config import EngineSettings, ModelSettings
 
 from ..conftest import SEED
 
@@ -188,3 +192,17 @@ def test_repair_level_option(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--repair", "off", *FAKE]) == 0
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["settings"]["quality"]["repair"] == "off"
+
+
+def test_choices_and_help_come_from_the_settings() -> None:
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    translate = {action.dest: action for action in commands["translate"]._actions}
+    assert tuple(translate["model_dtype"].choices) == get_args(get_type_hints(ModelSettings)["dtype"])
+    assert tuple(translate["model_compute_type"].choices) == get_args(get_type_hints(ModelSettings)["compute_type"])
+    assert tuple(translate["engine_name"].choices) == get_args(get_type_hints(EngineSettings)["name"])
+    for name, command in commands.items():
+        page = command.format_help()
+        assert command.description, f"tarjama {name} has no description"
+        assert not re.search(r"\b(MODEL|DECODING|BATCHING|CACHE|QUALITY|ENGINE)_[A-Z_]+", page), page
+    assert "*.jsonl" in commands["translate"].format_help()

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import default_cache_dir
+from ..config import COMPUTE_TYPES
 from ..errors import ConfigError, MissingExtraError
 from ..identity import model_folder_identity
 from ..threads import default_threads, prepare_openmp
@@ -31,7 +32,6 @@ from .transformers import first_line, hub_config, is_folder_name, model_unavaila
 
 logger = logging.getLogger(__name__)
 
-COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
 CONVERSION_FILE = "tarjama-conversion.json"
 # batches in parallel use cores better than threads within a batch (on 2 cores, two
 # one-thread workers gave 1.5x the tokens/s of one two-thread worker), up to this many

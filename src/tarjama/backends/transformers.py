@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import DTYPES
 from ..errors import ConfigError, MissingExtraError, ModelLoadError
 from ..threads import configure_torch, default_threads, prepare_openmp
 from .base import Backend, Hypothesis, installed_version, output_cap
 
 logger = logging.getLogger(__name__)
-
-DTYPES = ("auto", "float32", "float16", "bfloat16", "int8")
 
 
 def is_folder_name(model: str) -> bool:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..config import Settings
+from ..config import ENGINES, Settings
 from ..errors import ConfigError
 from .base import Engine, Translating
-
-ENGINES = ("local", "ray")
 
 
 def open_engine(
@@ -33,17 +31,21 @@ def open_engine(
         build: makes a translator from settings, in each Ray worker.
 
     Raises:
-        ConfigError: the name is not one of ``ENGINES``.
+        ConfigError: the name is not one of ``ENGINES``, or the local engine is given
+            options of the Ray engine.
         MissingExtraError: ``ray`` without Ray installed.
     """
     if not isinstance(name, str):
         return name
+    options = settings.engine
     if name == "local":
+        if options.ray_options():
+            named = ", ".join(options.ray_options())
+            raise ConfigError(f"[engine] {named}: options of the ray engine, set for the local engine")
         return local
     if name == "ray":
         from .ray import RayEngine
 
-        options = settings.engine
         return RayEngine(
             settings,
             build=build,
