@@ -231,8 +231,11 @@ class Protector:
         self, sentences: Sequence[Sentence], names: list[list[NameMatch]], results: list[Protected]
     ) -> None:
         """Step 2: replace the model's own rendering of a missing name by the nearest
-        accepted form."""
-        missing = [(i, n) for i, r in enumerate(results) for n, a in zip(names[i], r.names, strict=True) if not a.found]
+        accepted form. A name found only where an earlier name of the sentence was found
+        ("anti-Erdogen ... Erdogan's": one mention misspelt) counts as missing here."""
+        missing = [
+            (i, n) for i, r in enumerate(results) for n, a in zip(names[i], _unshared(r.names), strict=True) if not a
+        ]
         if not missing:
             return
         forms = list(dict.fromkeys(n.arabic for _, n in missing))
@@ -565,6 +568,17 @@ def _find_names(sentence: Sentence, translation: str, names: list[NameMatch]) ->
     return found
 
 
+def _unshared(names: list[NameAlignment]) -> list[bool]:
+    """For each name, whether it was found at a span no earlier name of the sentence has."""
+    seen: set[tuple[int, int]] = set()
+    unshared = []
+    for name in names:
+        unshared.append(name.target_span is not None and name.target_span not in seen)
+        if name.target_span is not None:
+            seen.add(name.target_span)
+    return unshared
+
+
 def _canonical(sentence: Sentence, translation: str, names: list[NameMatch]) -> str:
     """``translation`` with each name's accepted variant rewritten as its canonical form."""
     for name in names:
@@ -586,6 +600,8 @@ def _respelled(sentence: Sentence, translation: str, alone: str, entry: Entry, c
         return None
     start, end = match.span()
     written = translation[start:end]
+    if english_pattern(entry.forms).fullmatch(fold_latin(written)):
+        return None  # already an accepted form
     form = entry.english if canonical else max(entry.forms, key=lambda f: _similarity(f, written, words=False))
     return translation[:start] + form + translation[end:]
 

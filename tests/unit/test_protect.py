@@ -589,3 +589,17 @@ def test_packaged_glossary_accepts_english_usage(arabic: str, english: str) -> N
 
     (match,) = load_glossary().find(arabic)
     assert english_pattern(match.entry.forms).search(fold_latin(f"He said {english} did it."))
+
+
+def test_a_misspelt_second_mention_is_restored(tmp_path: Path) -> None:
+    # both mentions of the name would be "found" at the one spelt right; the other is misspelt
+    def model(text: str) -> str:
+        return "Erdogen" if text == "أردوغان" else "Anti-Erdogen crowds met Erdogan's allies."
+
+    glossary = [*VARIANTS, Entry("Erdogan", ("أردوغان",), "person")]
+    t = Translator(backend=Scripted(model), quality_default_glossary=False, cache_enabled=False)
+    t.protector.glossary = Glossary(glossary)
+    (item,) = t.translate("التقى معارضو أردوغان بحلفاء أردوغان.").sentences
+    assert item.translation == "Anti-Erdogan crowds met Erdogan's allies." and item.method == "substituted"
+    first, second = item.names
+    assert first.target_span != second.target_span
