@@ -341,6 +341,7 @@ def _evaluate_parsers(commands: Any) -> None:
     )
     p.add_argument("--doc-ids", type=Path, metavar="TSV", help="document ids, one per line of line-aligned files")
     p.add_argument("--jsonl-field", default="text", metavar="FIELD", help="JSON Lines field holding the text")
+    p.add_argument("--encoding", help="decode the references with this encoding instead of detecting it")
     p.add_argument("--mode", choices=MODES, default="auto", help="segments (default: auto)")
     p.add_argument("--test", choices=TESTS, default="bs", help="--compare: paired bootstrap or randomisation")
     p.add_argument("--json", type=Path, metavar="FILE", help="write every number and signature as JSON")
@@ -383,6 +384,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             test=args.test,
             n_samples=samples,
             jsonl_field=args.jsonl_field,
+            encoding=args.encoding,
         )
     else:
         scoring.require_extras(plot=args.plot is not None)
@@ -393,6 +395,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             mode=args.mode,
             n_bootstrap=args.bootstrap,
             jsonl_field=args.jsonl_field,
+            encoding=args.encoding,
         )
         if args.plot:
             print(f"tarjama: plot: {scoring.write_plot(result, args.plot)}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -65,3 +66,39 @@ def test_mistyped_model_folder_says_it_does_not_exist(
     err = capsys.readouterr().err
     assert "cannot load a model from the folder 'tests/fixtures/tiny-translt' (no such folder)" in err
     assert "download" not in err.replace("`tarjama download`", "")
+
+
+# --- evaluation: CR-only files, --encoding (items 11, 14) --------------------------------
+
+
+def _evaluated(tmp_path: Path, newline: str, *flags: str) -> dict:
+    source = "قال الوزير.\nوأضاف أن الاتفاق سيوقع.\nنعم."
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(source.replace("\n", newline) + newline, encoding="utf-8", newline="")
+    (tmp_path / "ref").mkdir()
+    reference = "The minister said.\nHe added that the deal will be signed.\nYes.\n"
+    (tmp_path / "ref" / "a.txt").write_text(reference.replace("\n", newline), encoding="utf-8", newline="")
+    assert main(["translate", str(tmp_path / "in"), "-o", str(tmp_path / "out"), *FAKE]) == 0
+    argv = ["evaluate", "--hyp", str(tmp_path / "out"), "--ref", str(tmp_path / "ref"), "--bootstrap", "1"]
+    assert main([*argv, "--json", str(tmp_path / "scores.json"), *flags]) == 0
+    return json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"], ids=["CR", "CRLF", "LF"])
+def test_evaluation_reads_lines_of_every_ending(tmp_path: Path, newline: str) -> None:
+    pytest.importorskip("sacrebleu")
+    scores = _evaluated(tmp_path, newline)
+    assert scores["mode"] == "sentence", scores["mode_reason"]
+    assert scores["segments"] == 3
+
+
+def test_evaluate_has_an_encoding_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sacrebleu")
+    (tmp_path / "hyp.txt").write_text("The coffee is very hot.\n", encoding="utf-8")
+    (tmp_path / "ref.txt").write_bytes("The café is très hot, said the waiter today.\n".encode("latin-1"))
+    argv = ["evaluate", "--hyp", str(tmp_path / "hyp.txt"), "--ref", str(tmp_path / "ref.txt"), "--bootstrap", "1"]
+    assert main(argv) == 2
+    assert "pass --encoding" in capsys.readouterr().err
+    assert main([*argv, "--encoding", "latin-1"]) == 0
+    assert main([*argv, "--encoding", "bogus"]) == 2
+    assert "unknown encoding 'bogus'" in capsys.readouterr().err

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, EvaluationError
+from ..read import check_encoding
 from ..version import __version__
 from .documents import check_options, choose_mode, counted, document_ids_file, load_pairs
 from .scores import DEFAULT_BOOTSTRAP, METRICS, bootstrap_seed, fresh_metrics, sacrebleu_module
@@ -108,6 +109,7 @@ def compare(
     test: str = "bs",
     n_samples: int = 0,
     jsonl_field: str = "text",
+    encoding: str | None = None,
 ) -> Comparison:
     """Test whether two systems differ on the same references (sacrebleu's ``PairedTest``).
 
@@ -120,6 +122,7 @@ def compare(
         test: ``bs`` for paired bootstrap resampling, ``ar`` for approximate randomisation.
         n_samples: resamples (``bs``) or trials (``ar``); 0 for sacrebleu's defaults (1000, 10000).
         jsonl_field: the field of JSON Lines records that holds the text.
+        encoding: read the references with this encoding instead of detecting it.
 
     Returns:
         Per metric: both scores, the p-value and the confidence intervals.
@@ -129,14 +132,16 @@ def compare(
         ConfigError: an unknown mode or test.
         MissingExtraError: sacrebleu is not installed.
     """
+    if encoding is not None:
+        check_encoding(encoding)
     check_options(mode, 1)
     if test not in TESTS:
         raise ConfigError(f"unknown paired test {test!r}; known: bs (paired bootstrap), ar (approximate randomisation)")
     sacrebleu_module()
     from sacrebleu.significance import PairedTest
 
-    pairs_a = load_pairs(baseline, references, document_ids, jsonl_field)
-    pairs_b = load_pairs(system, references, document_ids, jsonl_field)
+    pairs_a = load_pairs(baseline, references, document_ids, jsonl_field, encoding)
+    pairs_b = load_pairs(system, references, document_ids, jsonl_field, encoding)
     line_aligned = document_ids_file(Path(references), document_ids) is not None
     chosen, reason = choose_mode(pairs_a, mode, line_aligned)
     chosen_b, reason_b = choose_mode(pairs_b, mode, line_aligned)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, EvaluationError
+from ..jsonl import json_lines
 from ..outputs import TEXT_SUFFIXES, alignment_of, read_alignment, translation_stem
 from ..read import read_text
 
@@ -52,7 +54,9 @@ class DocumentPair:
     reference: DocumentText
 
 
-def read_line_aligned(path: str | Path, document_ids: str | Path) -> dict[str, DocumentText]:
+def read_line_aligned(
+    path: str | Path, document_ids: str | Path, encoding: str | None = None
+) -> dict[str, DocumentText]:
     """The documents of a line-aligned file, grouped by the ids of ``document_ids``.
 
     Args:
@@ -68,8 +72,8 @@ def read_line_aligned(path: str | Path, document_ids: str | Path) -> dict[str, D
         InputError: a file cannot be read as text.
     """
     path, ids_path = _existing_file(Path(path)), _existing_file(Path(document_ids))
-    lines = _file_lines(read_text(path))
-    ids = [line.split("\t")[0].strip() for line in _file_lines(read_text(ids_path))]
+    lines = _file_lines(read_text(path, encoding))
+    ids = [line.split("\t")[0].strip() for line in _file_lines(read_text(ids_path, encoding))]
     if len(lines) != len(ids):
         raise EvaluationError(
             str(path), f"has {len(lines)} lines but {ids_path} has {len(ids)} document ids; they must be line-aligned"
@@ -132,7 +136,7 @@ def read_translations(
 
 
 def read_references(
-    path: str | Path, document_ids: str | Path | None = None, *, jsonl_field: str = "text"
+    path: str | Path, document_ids: str | Path | None = None, *, jsonl_field: str = "text", encoding: str | None = None
 ) -> dict[str, DocumentText]:
     """The English references, by document name.
 
@@ -143,6 +147,7 @@ def read_references(
             ``document_ids``, or a folder with ``DOCUMENT_IDS.tsv`` and one ``*.eng.txt``.
         document_ids: document ids, one per line of ``path``.
         jsonl_field: the field of JSON Lines records that holds the text.
+        encoding: read the files with this encoding instead of detecting it.
 
     Returns:
         Document name -> its reference, in the order of the reference set.
@@ -153,14 +158,14 @@ def read_references(
     """
     path = Path(path)
     if document_ids is not None:
-        documents = read_line_aligned(path, document_ids)
+        documents = read_line_aligned(path, document_ids, encoding)
     elif path.is_dir() and (path / DOCUMENT_IDS).is_file():
         english = one_file(path, (".eng.txt", ".en.txt"), "English", f"--ref FILE --doc-ids {path / DOCUMENT_IDS}")
-        documents = read_line_aligned(english, path / DOCUMENT_IDS)
+        documents = read_line_aligned(english, path / DOCUMENT_IDS, encoding)
     elif path.is_dir():
-        documents = _reference_folder(path, jsonl_field)
+        documents = _reference_folder(path, jsonl_field, encoding)
     else:
-        documents = _read_references(_existing_file(path), _reference_name(path.name)[1], jsonl_field)
+        documents = _read_references(_existing_file(path), _reference_name(path.name)[1], jsonl_field, encoding)
     for document in documents.values():
         check_english(document)
     return documents
@@ -217,12 +222,10 @@ def _read_jsonl_translations(path: Path, name: str, field: str) -> dict[str, Doc
     return documents
 
 
-def _jsonl_texts(path: Path, field: str) -> list[str]:
+def _jsonl_texts(path: Path, field: str, encoding: str | None = None) -> list[str]:
     """The ``field`` of each record of a JSON Lines file."""
     texts = []
-    for number, line in enumerate(_file_lines(read_text(path)), 1):
-        if not line.strip():
-            continue
+    for number, line in json_lines(read_text(path, encoding)):
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
@@ -241,6 +244,7 @@ def _jsonl_texts(path: Path, field: str) -> list[str]:
 def _aligned_lines(text: str, path: Path, alignment: Path, records: list[dict[str, Any]]) -> tuple[str, ...]:
     """The translation line by line as its alignment maps the sentences; a line's sentences joined."""
     by_line: dict[int, list[str]] = {}
+    breaks = [match.end() for match in _LINE_BREAK.finditer(text)]  # where each line after the first starts
     for number, record in enumerate(records, 1):
         try:
             start, end = record["target_span"]
@@ -255,8 +259,11 @@ def _aligned_lines(text: str, path: Path, alignment: Path, records: list[dict[st
                 "the two files are not from the same run",
             )
         # a translation has the lines of its source, so a sentence's line is its source line
-        by_line.setdefault(text.count("\n", 0, start), []).append(translation)
+        by_line.setdefault(bisect.bisect_right(breaks, start), []).append(translation)
     return tuple(" ".join(" ".join(parts).split()) for _, parts in sorted(by_line.items()))
+
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _file_lines(text: str) -> list[str]:
@@ -273,7 +280,7 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(" ".join(line.split()) for line in _file_lines(text) if line.strip())
 
 
-def _reference_folder(folder: Path, jsonl_field: str) -> dict[str, DocumentText]:
+def _reference_folder(folder: Path, jsonl_field: str, encoding: str | None) -> dict[str, DocumentText]:
     found: dict[str, tuple[int, Path]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES):
         rank, name = _reference_name(path.relative_to(folder).as_posix())
@@ -283,19 +290,20 @@ def _reference_folder(folder: Path, jsonl_field: str) -> dict[str, DocumentText]
         raise EvaluationError(str(folder), "holds no references (*.txt, *.md, *.jsonl)")
     documents: dict[str, DocumentText] = {}
     for name, (_, path) in found.items():
-        documents.update(_read_references(path, name, jsonl_field))
+        documents.update(_read_references(path, name, jsonl_field, encoding))
     return documents
 
 
-def _read_references(path: Path, name: str, jsonl_field: str) -> dict[str, DocumentText]:
+def _read_references(path: Path, name: str, jsonl_field: str, encoding: str | None) -> dict[str, DocumentText]:
     """The reference document ``name`` of a file; each record ``name#N`` of a JSON Lines one."""
     if path.suffix != ".jsonl":
-        return {name: _read_reference(path)}
-    return {f"{name}#{n}": DocumentText(path, _lines(text)) for n, text in enumerate(_jsonl_texts(path, jsonl_field))}
+        return {name: _read_reference(path, encoding)}
+    texts = _jsonl_texts(path, jsonl_field, encoding)
+    return {f"{name}#{n}": DocumentText(path, _lines(text)) for n, text in enumerate(texts)}
 
 
-def _read_reference(path: Path) -> DocumentText:
-    text = read_text(path)
+def _read_reference(path: Path, encoding: str | None) -> DocumentText:
+    text = read_text(path, encoding)
     if not text.strip():
         raise EvaluationError(str(path), "is empty: a reference must hold the English text")
     return DocumentText(path, _lines(text))
@@ -413,7 +421,11 @@ def document_ids_file(references: Path, document_ids: str | Path | None) -> Path
 
 
 def load_pairs(
-    translations: str | Path, references: str | Path, document_ids: str | Path | None, jsonl_field: str = "text"
+    translations: str | Path,
+    references: str | Path,
+    document_ids: str | Path | None,
+    jsonl_field: str = "text",
+    encoding: str | None = None,
 ) -> list[DocumentPair]:
     """The documents of ``translations`` paired with their references (see ``evaluate``)."""
     translations, references = Path(translations), Path(references)
@@ -424,5 +436,5 @@ def load_pairs(
     found = read_translations(
         translations, ids if ids is not None and translations.is_file() else None, jsonl_field=jsonl_field
     )
-    found_references = read_references(references, document_ids, jsonl_field=jsonl_field)
+    found_references = read_references(references, document_ids, jsonl_field=jsonl_field, encoding=encoding)
     return pair_documents(found, found_references, translations, references)

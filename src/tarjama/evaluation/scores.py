@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InputError, MissingExtraError
 from ..outputs import read_manifest
+from ..read import check_encoding
 from ..version import __version__
 from .documents import DocumentPair, check_options, choose_mode, document_ids_file, load_pairs
 
@@ -248,6 +249,7 @@ def evaluate(
     mode: str = "auto",
     n_bootstrap: int = DEFAULT_BOOTSTRAP,
     jsonl_field: str = "text",
+    encoding: str | None = None,
 ) -> Evaluation:
     """Score translations against references: BLEU, chrF++ and TER, corpus and per document.
 
@@ -262,6 +264,7 @@ def evaluate(
             document mode otherwise), ``sentence`` or ``document``.
         n_bootstrap: bootstrap resamples for the 95% confidence intervals; 1 for none.
         jsonl_field: the field of JSON Lines records (translations, references) that holds the text.
+        encoding: read the references with this encoding instead of detecting it.
 
     Returns:
         The scores, the mode used and why, and the translate manifest when there is one.
@@ -273,9 +276,11 @@ def evaluate(
         MissingExtraError: sacrebleu is not installed.
         InputError: a file cannot be read as text.
     """
+    if encoding is not None:
+        check_encoding(encoding)
     check_options(mode, n_bootstrap)
     sacrebleu_module()
-    pairs = load_pairs(translations, references, document_ids, jsonl_field)
+    pairs = load_pairs(translations, references, document_ids, jsonl_field, encoding)
     line_aligned = document_ids_file(Path(references), document_ids) is not None
     chosen, reason = choose_mode(pairs, mode, line_aligned)
     logger.info("scoring %d documents in %s mode: %s", len(pairs), chosen, reason)
