@@ -504,3 +504,79 @@ def test_json_lines_outputs_are_scored_record_by_record(tmp_path: Path) -> None:
     assert result.documents[0].scores["bleu"].score == pytest.approx(100.0)
     second = BLEU().corpus_score([transliterate(texts[1])], [[english[1]]])
     assert result.documents[1].scores["bleu"].score == second.score < 100.0
+
+
+# ---------------------------------------------------------------------------- honest comparisons (issue 16)
+
+
+def _line_files(tmp_path: Path, **systems: list[str]) -> dict[str, Path]:
+    paths = {}
+    for name, lines in systems.items():
+        paths[name] = tmp_path / f"{name}.txt"
+        paths[name].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return paths
+
+
+def _degraded(lines: list[str], seed: int = 3) -> list[str]:
+    """Each line with about a third of its words dropped (a fixed pattern)."""
+    return [" ".join(w for k, w in enumerate(line.split()) if (k + seed * i) % 3) for i, line in enumerate(lines)]
+
+
+@pytest.mark.parametrize("test", ["bs", "ar"])
+def test_identical_systems_differ_by_nothing(
+    corpus: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], test: str
+) -> None:
+    report = tmp_path / "same.json"
+    args = ["evaluate", "--compare", str(corpus[0]), str(corpus[0]), "--ref", str(corpus[2]), "--test", test]
+    assert main([*args, "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "the systems are identical" in out and "p = 1" in out and "*" not in out
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["identical"] is True
+    for score in data["scores"].values():
+        assert score["difference"] == 0 and score["p_value"] == 1.0 and not score["significant_at_0.05"]
+        assert score["difference_ci"] == [0.0, 0.0]
+    assert set(data["signatures"]) == {"BLEU", "chrF2++", "TER"}
+
+
+def test_outputs_that_differ_only_where_no_metric_looks_get_p_1(tmp_path: Path) -> None:
+    references = [f"The council met on day {n} and agreed on the plan." for n in range(40)]
+    a = [line + " ŧŧŧ" for line in _degraded(references)]
+    # one wrong word for another of the same length that no reference shares a letter with
+    b = [line.replace("ŧŧŧ", "ŋŋŋ") if n % 5 == 0 else line for n, line in enumerate(a)]
+    files = _line_files(tmp_path, ref=references, a=a, b=b)
+    result = compare(files["a"], files["b"], files["ref"], n_samples=200)
+    assert not result.identical  # the strings differ: the test runs
+    for score in result.scores.values():
+        assert score.difference == 0.0 and score.p_value == 1.0  # sacrebleu alone would say 1/201
+
+
+def test_a_small_difference_is_not_called_significant(tmp_path: Path) -> None:
+    references = [line for line in _ntrex_english() if line.strip()][:300]
+    a = _degraded(references)
+    b = list(a)
+    for n in (5, 17):  # two segments of 300 made perfect
+        b[n] = references[n]
+    files = _line_files(tmp_path, ref=references, a=a, b=b)
+    result = compare(files["a"], files["b"], files["ref"], n_samples=1000)
+    bleu, ter = result.scores["bleu"], result.scores["ter"]
+    assert 0 < bleu.difference < 4 and ter.difference < 0
+    assert bleu.p_value > 0.05 and not bleu.significant()
+    assert bleu.difference_ci and bleu.difference_ci[0] <= 0 <= bleu.difference_ci[1]
+    assert ter.difference_ci and ter.difference_ci[0] <= 0 <= ter.difference_ci[1]
+    assert bleu.difference_ci[0] <= bleu.difference <= bleu.difference_ci[1]
+    assert result.scores["chrf"].difference_ci is None
+
+
+def test_p_values_at_the_floor_say_so(tmp_path: Path) -> None:
+    references = [line for line in _ntrex_english() if line.strip()][:200]
+    files = _line_files(tmp_path, ref=references, a=_degraded(references))
+    result = compare(files["a"], files["ref"], files["ref"], n_samples=500)
+    bleu = result.scores["bleu"]
+    assert bleu.p_value == pytest.approx(1 / 501) and bleu.p_floor == pytest.approx(1 / 501)
+    assert bleu.p_text == "<=0.0020" and "<=0.0020 *" in result.table()
+    assert bleu.difference_ci and 0 < bleu.difference_ci[0] <= bleu.difference <= bleu.difference_ci[1]
+
+
+def _ntrex_english() -> list[str]:
+    return shared_data("ntrex128", "newstest2019-src.eng.txt").read_text(encoding="utf-8").splitlines()
