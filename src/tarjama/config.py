@@ -29,6 +29,8 @@ DEFAULTS_FILE = Path(__file__).parent / "data" / "default.toml"
 Dtype = Literal["auto", "float32", "float16", "bfloat16", "int8"]
 ComputeType = Literal["auto", "int8", "int8_float16", "float16", "bfloat16", "float32"]
 EngineName = Literal["local", "ray"]
+# a source language is a module of tarjama.languages
+SourceLanguage = Literal["ar"]
 DTYPES: tuple[Dtype, ...] = get_args(Dtype)
 COMPUTE_TYPES: tuple[ComputeType, ...] = get_args(ComputeType)
 ENGINES: tuple[EngineName, ...] = get_args(EngineName)
@@ -75,6 +77,8 @@ class BatchingSettings:
 
 @dataclass(frozen=True)
 class SegmentationSettings:
+    # the source language: its letters, sentence rules, clause cuts, prefixes (tarjama/languages/)
+    language: SourceLanguage = "ar"
     # longer sentences are cut at clause boundaries into units the model handles well
     max_input_tokens: int = 200
 

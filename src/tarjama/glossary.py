@@ -33,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ConfigError
+from .languages import ar
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,8 +44,8 @@ TYPES = ("person", "organisation", "place", "media")
 _DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
 _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 _WORD = re.compile(r"(?:[^\W_]|[\u064b-\u065f\u0670])+")
-_PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل")
-_ARTICLE_PREFIXES = ("ال", "وال", "فال", "بال", "كال", "لل", "ولل", "فلل", "وبال")
+_PREFIXES = tuple(ar.ATTACHED_PREFIXES)
+_ARTICLE_PREFIXES = ar.ARTICLE_PREFIXES
 
 
 def fold(word: str) -> str:

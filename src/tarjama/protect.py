@@ -40,6 +40,7 @@ from typing import Literal
 
 from .document import Flag, NameAlignment, QuoteAlignment, QuotePart, Sentence
 from .glossary import Entry, Glossary, NameMatch, english_pattern, fold_latin
+from .languages import ar
 from .quality import sentence_flags
 
 Translate = Callable[[Sequence[str]], list[str]]
@@ -50,11 +51,7 @@ _MARK = re.compile('["“”«»„‟]')
 _DOUBLE_MARKS = '"“”«»„‟'
 _WORD = re.compile(r"\w+")
 # English for the one-letter prefixes Arabic attaches to a name, for rebuilt sentences
-PREFIX_ENGLISH = {
-    "": "", "و": "and", "ف": "so", "ب": "in", "ل": "to", "ك": "like",
-    "وب": "and in", "ول": "and to", "وك": "and like", "فب": "so in", "فل": "so to",
-}  # fmt: skip
-_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+PREFIX_ENGLISH = ar.ATTACHED_PREFIXES
 _LATIN_PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%"})
 _NO_SPACE_BEFORE = re.compile(r"^[.,;:!?%)\]]")  # "](target)" too
 # a constrained retranslation must stay this close (word sequence similarity) to the first
@@ -381,7 +378,7 @@ def _text_piece(text: str) -> list[Piece]:
     """Arabic to translate; punctuation and Latin text are carried through as they are."""
     if not text.strip():
         return []
-    if _ARABIC_LETTER.search(text):
+    if ar.LETTER.search(text):
         return [Piece("text", text.strip())]
     return [Piece("fixed", text.strip().translate(_LATIN_PUNCTUATION))]
 
@@ -615,5 +612,5 @@ def _similarity(a: str, b: str, words: bool = True) -> float:
 
 def _attached_prefix(text: str, start: int) -> str:
     """The Arabic letters attached right before ``start`` (a name's prefix)."""
-    prefix = re.search(r"[\u0621-\u064a]*$", text[:start])
+    prefix = re.search(f"[{ar.LETTERS}]*$", text[:start])
     return prefix.group() if prefix else ""

@@ -14,9 +14,8 @@ from math import fsum
 from typing import Any
 
 from .document import Flag, Rendering
+from .languages import ar
 
-_ARABIC_RUN = re.compile("[\u0621-\u064a]{2,}")
-_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LETTER = re.compile(r"[^\W\d_]")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)*\b(?!['’]\w)")  # not "Didn't"
 # spellings of one name share most of their letters (Ghani, Qaani: 0.6)
@@ -62,14 +61,14 @@ def length_ratio(source: str, translation: str, thresholds: Thresholds = Thresho
 
 
 def untranslated(translation: str) -> bool:
-    return _ARABIC_RUN.search(translation) is not None
+    return ar.LETTER_RUN.search(translation) is not None
 
 
 def arabic_share(text: str) -> float:
     """The share of Arabic letters among the letters of ``text`` (1.0 when it has none,
     so an empty text is not taken for another language)."""
     letters = len(_LETTER.findall(text))
-    return len(_ARABIC_LETTER.findall(text)) / letters if letters else 1.0
+    return len(ar.LETTER.findall(text)) / letters if letters else 1.0
 
 
 def sentence_flags(source: str, translation: str, thresholds: Thresholds = Thresholds()) -> list[Flag]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import codecs
 import logging
 import os
-import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import ConfigError, InputError
+from .languages import ar
 from .outputs import TEXT_SUFFIXES, is_output
 
 logger = logging.getLogger(__name__)
@@ -128,11 +128,6 @@ def _kind(path: Path) -> str:
     return next((kind for test, kind in kinds if test(mode)), "not a file")
 
 
-# Arabic legacy encodings tried, in this order, on bytes that are not UTF-8
-LEGACY_ENCODINGS = ("windows-1256", "iso-8859-6")
-_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-
-
 @dataclass(frozen=True)
 class Decoded:
     """A file's text and the encoding it was read with."""
@@ -208,7 +203,7 @@ def _utf16(data: bytes) -> str | None:
         except UnicodeDecodeError:
             continue
         # the right byte order gives Arabic and ASCII; the wrong one, other scripts
-        score = sum(1 for ch in text if ch.isascii() or "\u0600" <= ch <= "\u06ff") / len(text)
+        score = sum(1 for ch in text if ch.isascii() or ar.BLOCK[0] <= ch <= ar.BLOCK[1]) / len(text)
         if score > best_score:
             best, best_score = encoding, score
     return best
@@ -218,15 +213,15 @@ def _legacy_arabic(data: bytes) -> Decoded | None:
     """The legacy encoding in which ``data`` reads best as Arabic, if any does: the
     one whose text has the most Arabic letters and the most ``ال``."""
     best: tuple[int, Decoded] | None = None
-    for encoding in LEGACY_ENCODINGS:
+    for encoding in ar.LEGACY_ENCODINGS:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        letters = len(_ARABIC_LETTER.findall(text))
+        letters = len(ar.LETTER.findall(text))
         if letters < 0.3 * len(data):
             continue
-        score = letters + 10 * text.count("ال")
+        score = letters + 10 * text.count(ar.DEFINITE_ARTICLE)
         if best is None or score > best[0]:
             best = (score, Decoded(text, encoding))
     return best[1] if best else None

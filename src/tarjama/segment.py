@@ -33,6 +33,7 @@ from importlib import resources
 from itertools import pairwise
 
 from .document import Article, Paragraph, QuotePart, Sentence
+from .languages import ar, source_language
 from .markdown import code_lines, inline_markup, masked, prefix_length
 from .normalise import normalise
 
@@ -49,16 +50,6 @@ _SPACED_CLOSER = re.compile(r"\s+[\"»”“]")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_WORD = re.compile(r"\s*[\"'«“”(\[]*(\S+)")
 _INITIALS = re.compile(r"^(?:\w\.)+\w$")
-_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-# Clause boundaries for over-long sentences, strongest first: the cut goes after the
-# separator and its following spaces.
-_CLAUSE_CUTS = (
-    re.compile(r"[؛;]\s+"),
-    re.compile(r"[،,]\s+"),
-    re.compile(r":\s+"),
-    re.compile(r"\s+(?=و\w)"),
-    re.compile(r"\s+"),
-)
 
 
 @dataclass(frozen=True)
@@ -86,8 +77,10 @@ class Rules:
 
 
 @cache
-def default_rules() -> Rules:
-    return Rules.load(resources.files("tarjama").joinpath("data/segmentation.toml").read_text("utf-8"))
+def default_rules(language: str = ar.CODE) -> Rules:
+    """The packaged rules of the source language ``language`` (its ``SEGMENTATION_RULES``)."""
+    rules = source_language(language).SEGMENTATION_RULES
+    return Rules.load(resources.files("tarjama").joinpath(rules).read_text("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -190,6 +183,8 @@ class Segmenter:
             at clause boundaries. ``None`` never cuts.
         count_tokens: how a piece of text is counted, normally the model tokenizer's
             length. Defaults to whitespace words.
+        language: the source language (``tarjama.languages``): its letters, clause cuts
+            and, unless ``rules`` are given, its rules.
 
     Example:
         >>> seg = Segmenter()
@@ -202,8 +197,10 @@ class Segmenter:
         rules: Rules | None = None,
         max_input_tokens: int | None = None,
         count_tokens: TokenCounter | None = None,
+        language: str = ar.CODE,
     ) -> None:
-        self.rules = rules or default_rules()
+        self.language = source_language(language)
+        self.rules = rules or default_rules(language)
         self.max_input_tokens = max_input_tokens
         self.count_tokens = count_tokens or (lambda text: len(text.split()))
 
@@ -296,7 +293,7 @@ class Segmenter:
             return False  # a list number: "1. ..."
         if word in rules.abbreviations or _INITIALS.match(word):
             return False
-        if len(word) == 1 and (word.isupper() or _ARABIC_LETTER.match(word)):  # an initial: "د." "J."
+        if len(word) == 1 and (word.isupper() or self.language.LETTER.match(word)):  # an initial: "د." "J."
             if word in rules.year_markers and _number_before(line, before.start()):
                 return self._starts_sentence(line, match.end())
             return False
@@ -309,7 +306,11 @@ class Segmenter:
         if following is None:
             return True
         word = following.group(1)
-        return word in self.rules.sentence_starters or (word.startswith("و") and len(word) > 2) or word[0].isupper()
+        return (
+            word in self.rules.sentence_starters
+            or (word.startswith(self.language.CONJUNCTION) and len(word) > 2)
+            or word[0].isupper()
+        )
 
     def units(self, text: str) -> list[str]:
         """``text`` cut into pieces within ``max_input_tokens`` (one piece when it fits)."""
@@ -320,11 +321,11 @@ class Segmenter:
     def _cut(self, text: str, level: int) -> Iterator[str]:
         limit = self.max_input_tokens
         assert limit is not None
-        if level == len(_CLAUSE_CUTS):  # one word longer than the limit: characters
+        if level == len(self.language.CLAUSE_CUTS):  # one word longer than the limit: characters
             size = max(1, len(text) * limit // max(1, self.count_tokens(text)))
             yield from (text[i : i + size] for i in range(0, len(text), size))
             return
-        pieces = _split_after(text, _CLAUSE_CUTS[level])
+        pieces = _split_after(text, self.language.CLAUSE_CUTS[level])
         merged: list[str] = []
         for piece in pieces:
             if merged and self.count_tokens(merged[-1] + piece) <= limit:

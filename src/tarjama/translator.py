@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -19,6 +18,7 @@ from .engines import Engine, open_engine
 from .folder import FolderRun, Progress, RunReport
 from .glossary import load_glossary
 from .identity import digest, run_identity
+from .languages import source_language
 from .protect import Protected, Protector, without_markup
 from .quality import Thresholds, arabic_share, inconsistent_renderings, mentions, sentence_flags
 from .read import check_encoding, find_inputs
@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 # an article with a smaller share of Arabic among its letters is copied, not translated
 MIN_ARABIC_SHARE = 0.3
-_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
 # a sentence's repaired translation, its flags, and its score
 Outcome = tuple[Protected, list[Flag], float | None]
@@ -77,7 +76,10 @@ class Translator:
         limit = self.settings.segmentation.max_input_tokens
         if self.backend.max_input_tokens is not None:
             limit = min(limit, self.backend.max_input_tokens)
-        self.segmenter = Segmenter(max_input_tokens=limit, count_tokens=self.backend.count_tokens)
+        self.language = source_language(self.settings.segmentation.language)
+        self.segmenter = Segmenter(
+            max_input_tokens=limit, count_tokens=self.backend.count_tokens, language=self.language.CODE
+        )
         cache = self.settings.cache
         self.cache = open_translation_cache(cache.enabled, cache.dir, self.backend.describe())
         quality = self.settings.quality
@@ -191,7 +193,7 @@ class Translator:
         copied = {id(a) for a in articles if arabic_share(a.original) < MIN_ARABIC_SHARE}
         sentences = [s for article in articles if id(article) not in copied for s in article.sentences]
         # what has no Arabic letter (a Latin line, a number) is copied, not sent to the model
-        to_model = [u for s in sentences for u in s.units if _ARABIC_LETTER.search(u)]
+        to_model = [u for s in sentences for u in s.units if self.language.LETTER.search(u)]
         translated = dict(zip(to_model, self._translate(to_model, on_batch), strict=True))
         self._piece_scores.clear()
         first = [_joined([translated.get(u, Hypothesis(u)) for u in s.units]) for s in sentences]
@@ -257,7 +259,7 @@ class Translator:
             return
         safer = self.backend.with_options(beams=max(4, self.settings.decoding.beams), no_repeat_ngram_size=3)
         limit = max(8, (self.segmenter.max_input_tokens or 200) // 2)
-        cutter = Segmenter(self.segmenter.rules, limit, self.segmenter.count_tokens)
+        cutter = Segmenter(self.segmenter.rules, limit, self.segmenter.count_tokens, self.language.CODE)
         units = [cutter.units(sentences[i].text) for i in flagged]
         batching = self.settings.batching
         flat = translate_pooled([u for us in units for u in us], safer, batching.batch_tokens, batching.max_sentences)

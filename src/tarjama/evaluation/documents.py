@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import ConfigError, EvaluationError
 from ..jsonl import json_lines
+from ..languages import ar
 from ..outputs import TEXT_SUFFIXES, alignment_of, read_alignment, translation_stem
 from ..read import read_text
 
@@ -19,7 +20,6 @@ MODES = ("auto", "sentence", "document")
 DOCUMENT_IDS = "DOCUMENT_IDS.tsv"
 
 _REFERENCE_MARKS = (".ref.en", ".en", "")  # a/b.ref.en.txt is preferred to a/b.en.txt, then a/b.txt
-_ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 _LATIN_LETTER = re.compile("[A-Za-z]")
 
 
@@ -311,7 +311,7 @@ def _read_reference(path: Path, encoding: str | None) -> DocumentText:
 
 def check_english(reference: DocumentText) -> None:
     text = reference.document
-    if len(_ARABIC_LETTER.findall(text)) > len(_LATIN_LETTER.findall(text)):
+    if len(ar.LETTER.findall(text)) > len(_LATIN_LETTER.findall(text)):
         raise EvaluationError(
             str(reference.path),
             "is Arabic, not English; a reference must be the English translation (is it the source?)",
