@@ -53,7 +53,7 @@ _WORD = re.compile(r"\w+")
 # English for the one-letter prefixes Arabic attaches to a name, for rebuilt sentences
 PREFIX_ENGLISH = ar.ATTACHED_PREFIXES
 _LATIN_PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%"})
-_NO_SPACE_BEFORE = re.compile(r"^[.,;:!?%)\]]")  # "](target)" too
+_NO_SPACE_BEFORE = re.compile(r"^(?:[.,;:?%)\]]|!(?!\[))")  # "](target)" too, but not an image's "!["
 # a constrained retranslation must stay this close (word sequence similarity) to the first
 MIN_CONSTRAINED_SIMILARITY = 0.5
 

@@ -453,6 +453,12 @@ def test_link_and_image_targets_are_never_translated(tmp_path: Path) -> None:
         assert "](https://ar.wikipedia.org/wiki/مصر)" in item.translation
         assert '](https://x.org/صورة.png "صورة")' in item.translation
         assert item.flags == ()  # the Arabic in a link target is not "untranslated"
+    (item,) = markdown(
+        Scripted(transliterate),
+        "اقرأ [التقرير](https://x.org/تقرير) وشاهد ![الصورة](https://x.org/صورة.png).",
+        tmp_path,
+    )
+    assert item.translation == "Aqr> [Altqryr](https://x.org/تقرير) w$Ahd ![AlSwrp](https://x.org/صورة.png)."
 
 
 def test_reference_definitions_are_markup_whole(tmp_path: Path) -> None:
