@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -89,13 +89,17 @@ class Article:
     Attributes:
         original: the text as decoded from the file, untouched.
         paragraphs: its paragraphs, in order.
-        name: where it came from (a relative path), for messages and outputs.
+        name: where it came from (a relative path; ``a/b.jsonl#3`` for a JSON Lines
+            record), for messages and outputs.
+        file: in a folder run, the input file it was read from (its relative name).
+        record: the number of its record in a JSON Lines file; ``None`` otherwise.
     """
 
     original: str
     paragraphs: tuple[Paragraph, ...]
     name: str = "<text>"
-    meta: dict[str, object] = field(default_factory=dict, compare=False)
+    file: str | None = None
+    record: int | None = None
 
     @property
     def sentences(self) -> Iterator[Sentence]:

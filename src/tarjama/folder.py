@@ -20,7 +20,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,7 @@ class FolderRun:
             self.written.setdefault(name, []).extend(values)
         try:
             for result in self.engine.translate_articles(self._articles(), on_batch=self._batch_done):
-                pending = self.pending[str(result.article.meta["file"])]
+                pending = self.pending[str(result.article.file)]
                 pending.results.append(result)
                 if len(pending.results) == pending.articles:
                     self._finish(pending)
@@ -264,15 +264,12 @@ class FolderRun:
         segment = self.segmenter.segment
         name = str(item.name)
         if item.path.suffix != ".jsonl":
-            article = segment(decoded.text, name, markdown=item.path.suffix == ".md")
-            article.meta["file"] = name
+            article = replace(segment(decoded.text, name, markdown=item.path.suffix == ".md"), file=name)
             return _Pending(item, decoded, sha256, 1), [article]
         records = jsonl_records(decoded.text, self.jsonl_field, str(item.path))
         articles = []
         for number, record in enumerate(records):
-            article = segment(record.text, f"{name}#{number}")
-            article.meta.update(file=name, record=number)
-            articles.append(article)
+            articles.append(replace(segment(record.text, f"{name}#{number}"), file=name, record=number))
         return _Pending(item, decoded, sha256, len(articles), records), articles
 
     def _finish(self, pending: _Pending) -> None:
