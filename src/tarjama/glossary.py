@@ -194,6 +194,7 @@ def _evidence_words(entry: Entry) -> tuple[str, ...]:
 
 _APOSTROPHES = "'’ʼʻʿʾ`"
 _ARTICLES = ("al", "el", "the")
+_ARABIC_ARTICLE = r"(?:[aAeE][lL]|[aAeE](?:[sStTdDzZ][hH]|[nNrRsStTdDzZ]))"
 
 
 def fold_latin(text: str) -> str:
@@ -227,6 +228,8 @@ def english_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
         [True, True, False]
         >>> [bool(english_pattern(("United States", "US")).search(t)) for t in ("the US army", "told us")]
         [True, False]
+        >>> bool(english_pattern(("Abdel Fattah el-Sisi",)).search("Abdel Fattah al-Sisi"))
+        True
     """
     alternatives = []
     for form in sorted(forms, key=len, reverse=True):
@@ -235,7 +238,9 @@ def english_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
         for k, word in enumerate(words):
             escaped = re.escape(word).replace("'", "'?")
             if word.lower() in _ARTICLES and k < len(words) - 1:
-                body += f"(?:{escaped}{_SEPARATOR})?"
+                # al-, el- and the article assimilated to a sun letter (ash-Sham, az-Zawahiri)
+                article = _ARABIC_ARTICLE if word.lower() != "the" else escaped
+                body += f"(?:{article}{_SEPARATOR})?"
             else:
                 body += escaped + (_SEPARATOR if k < len(words) - 1 else "")
         acronym = form.replace(".", "").isupper()
