@@ -203,3 +203,40 @@ def test_int8_agrees_with_float32(tiny_model: Path) -> None:
     assert int8.describe()["dtype"] == "int8"
     linear = int8.model.model.encoder.layers[0].fc1
     assert "quantized" in type(linear).__module__, type(linear)  # the Linear layers really are int8
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["stderr a file", "stderr a terminal"])
+def test_transformers_draws_no_loading_bar_of_its_own(tiny_model: Path, tmp_path: Path, terminal: bool) -> None:
+    """tarjama's bar is the one bar: transformers' "Loading weights" bar never shows, on
+    a terminal or not (a fresh process, as a user's, so transformers is imported there)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"), "HF_HUB_OFFLINE": "1"}
+    env.pop("HF_HUB_DISABLE_PROGRESS_BARS", None)
+    command = [sys.executable, "-m", "tarjama.cli", "translate", str(SEED), "-o", str(tmp_path / "out")]
+    command += ["--model", str(tiny_model), "--beams", "1", "--no-cache"]
+    if terminal:
+        import pty
+
+        parent, child = pty.openpty()
+        done = subprocess.run(command, env=env, stderr=child, stdout=subprocess.DEVNULL, timeout=300)
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(parent, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(parent)
+        stderr = b"".join(chunks).decode("utf-8", "replace")
+        assert "sentences/s" in stderr or "sentence" in stderr  # tarjama's own bar or summary is there
+    else:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        stderr = done.stderr
+    assert done.returncode == 0, stderr
+    assert "Loading weights" not in stderr and "it/s]" not in stderr
