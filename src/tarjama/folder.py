@@ -27,6 +27,7 @@ from typing import Any
 from .document import Article, ArticleTranslation, Flag
 from .engines.base import Engine
 from .errors import InputError, WriteError
+from .identity import output_changes
 from .jsonl import JsonRecord, jsonl_records
 from .outputs import (
     MANIFEST,
@@ -138,6 +139,10 @@ class FolderRun:
         # what decides the outputs: the translator's, and how the files are read
         self.fingerprint = f"{fingerprint}-{encoding or 'detect'}-{jsonl_field}"
         self.entries: dict[str, dict[str, Any]] = {}
+        # the top level of the manifest an earlier run left here, and the files it finished
+        # that this run redoes because the settings differ, with what changed
+        self.previous_run: dict[str, Any] = {}
+        self.redone: dict[str, str] = {}
         # the sentence scores of each file done, for the manifest's totals
         self.scores: dict[str, list[float]] = {}
         self.failures: list[tuple[str, str]] = []
@@ -152,6 +157,7 @@ class FolderRun:
         remove_temporaries(self.out)
         self.name_max = _name_max(self.out)
         self.previous = self._previous_entries()
+        self._announce_redone()
         self.written = _written(self.previous.values())
         for name, values in read_journal(self.out).items():
             self.written.setdefault(name, []).extend(values)
@@ -180,7 +186,32 @@ class FolderRun:
         except InputError as error:
             logger.warning("%s; the files will be translated again", error)
             return {}
+        self.previous_run = {key: value for key, value in manifest.items() if key != "files"}
         return {entry["name"]: entry for entry in manifest["files"] if "name" in entry}
+
+    def _announce_redone(self) -> None:
+        """Say, before any work, which files an earlier run finished with other settings
+        will be translated again, and what changed (``self.redone``: file -> why)."""
+        inputs = {str(item.name) for item in self.files}
+        stale = [
+            name
+            for name, entry in self.previous.items()
+            if name in inputs and entry.get("status") == "done" and entry.get("fingerprint") != self.fingerprint
+        ]
+        if not stale or self.force:
+            return
+        changes = output_changes(self.previous_run, self.describe())
+        read_as = self.fingerprint.partition("-")[2]
+        if any(not str(self.previous[name].get("fingerprint", "")).endswith(f"-{read_as}") for name in stale):
+            changes.append("how the inputs are read (--encoding, --jsonl-field)")
+        why = "; ".join(changes) or "the model folder's files or a glossary's contents changed"
+        self.redone = dict.fromkeys(stale, why)
+        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        files = "file" if len(stale) == 1 else "files"
+        logger.warning(
+            "%d %s an earlier run finished in %s with other settings will be translated again (%s): %s",
+            len(stale), files, self.out, why, shown,
+        )  # fmt: skip
 
     def _articles(self) -> Iterator[Article]:
         for item in self.files:

@@ -75,3 +75,39 @@ def digest(identity: Any, length: int) -> str:
     """A stable hex digest of ``identity`` (JSON with sorted keys), ``length`` characters long."""
     text = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+# what a manifest's top level holds besides the description of how its outputs were made
+_NOT_DESCRIPTION = frozenset({"fingerprint", "files", "totals", "engine"})
+
+
+def output_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """What changes the output and differs between two runs, each described as a manifest's
+    top level (tarjama and segmenter versions, the backend's ``describe()``, ``settings``):
+    ``name: old -> new`` for each, settings as ``section.key``, speed-only ones left out.
+
+    Example:
+        >>> output_changes({"settings": {"decoding": {"beams": 4}, "batching": {"batch_tokens": 1}}},
+        ...                {"settings": {"decoding": {"beams": 1}, "batching": {"batch_tokens": 2}}})
+        ['decoding.beams: 4 -> 1']
+    """
+
+    def flat(description: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for section, keys in (description.get("settings") or {}).items():
+            if section in SPEED_ONLY_SETTINGS or not isinstance(keys, Mapping):
+                continue
+            values.update({f"{section}.{k}": v for k, v in keys.items() if f"{section}.{k}" not in SPEED_ONLY_SETTINGS})
+        for key, value in description.items():
+            if key not in SPEED_ONLY and key not in _NOT_DESCRIPTION and key != "settings":
+                values.setdefault(key, value)
+        return values
+
+    old, new = flat(before), flat(after)
+    changes, seen = [], set()
+    for name in sorted(old.keys() | new.keys()):
+        pair = tuple(json.dumps(side.get(name), sort_keys=True, default=str) for side in (old, new))
+        if pair[0] != pair[1] and pair not in seen:  # the model's name is in settings and in describe(): once
+            seen.add(pair)
+            changes.append(f"{name}: {old.get(name)} -> {new.get(name)}")
+    return changes
