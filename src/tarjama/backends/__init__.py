@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,17 @@ def load_backend(backend: str, **settings: Any) -> Backend:
         except (ImportError, AttributeError) as error:
             raise ConfigError(f"cannot load backend {backend!r}: {error}") from None
         _REGISTRY[backend] = factory
-    return factory(**settings)
+    return factory(**_accepted(factory, settings))
+
+
+def _accepted(factory: BackendFactory, settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings ``factory`` declares (all of them for one that takes ``**kwargs``): each
+    backend names what it takes (ct2 has no ``dtype``, transformers no ``compute_type``)
+    instead of swallowing the rest."""
+    parameters = inspect.signature(factory).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return settings
+    return {key: value for key, value in settings.items() if key in parameters}
 
 
 __all__ = ["Backend", "Hypothesis", "available_backends", "load_backend", "register_backend"]

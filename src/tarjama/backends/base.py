@@ -7,10 +7,13 @@ Everything else (batching, ordering, de-duplication, progress) is shared code in
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.metadata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from ..errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,28 @@ def installed_version(package: str) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How a backend decodes, declared once for every backend: the settings that
+    ``with_options`` changes and ``describe()`` records.
+
+    Attributes:
+        beams: beam size (1: greedy).
+        no_repeat_ngram_size: no n-gram of this size twice in an output (0: no rule).
+        max_length_ratio, max_length_extra: the output-length cap (``output_cap``).
+    """
+
+    beams: int = 1
+    no_repeat_ngram_size: int = 0
+    max_length_ratio: float = 2.0
+    max_length_extra: int = 16
+
+
 class Backend(ABC):
     """A loaded model that translates batches of sentences."""
 
     name: ClassVar[str]
+    decoding: Decoding = Decoding()
 
     @abstractmethod
     def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
@@ -67,14 +88,20 @@ class Backend(ABC):
         """The longest input the model takes, if it has a limit."""
         return None
 
-    def with_options(self, **decoding: Any) -> Backend:
-        """The same loaded model with other decoding settings (``beams``,
-        ``no_repeat_ngram_size``), for a second, safer pass: a shallow copy (sharing the
-        model) with each setting the backend has replaced; the others are ignored."""
+    def with_options(self, **changes: Any) -> Backend:
+        """The same loaded model with other decoding settings (``Decoding``'s, such as
+        ``beams`` or ``no_repeat_ngram_size``), for a second, safer pass: a shallow copy
+        that shares the model.
+
+        Raises:
+            ConfigError: a name is not a decoding setting.
+        """
+        known = [f.name for f in dataclasses.fields(Decoding)]
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown decoding setting {', '.join(unknown)}; known: {', '.join(known)}")
         view = copy.copy(self)
-        for name, value in decoding.items():
-            if hasattr(view, name):
-                setattr(view, name, value)
+        view.decoding = dataclasses.replace(self.decoding, **changes)
         return view
 
     def describe(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ backend, so both give the same translations up to floating-point differences.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ from ..config import COMPUTE_TYPES
 from ..errors import ConfigError, MissingExtraError
 from ..identity import model_folder_identity
 from ..threads import default_threads, prepare_openmp
-from .base import Backend, Hypothesis, installed_version, output_cap
+from .base import Backend, Decoding, Hypothesis, installed_version, output_cap
 from .transformers import first_line, hub_config, is_folder_name, model_unavailable
 
 logger = logging.getLogger(__name__)
@@ -273,7 +274,6 @@ class CTranslate2Backend(Backend):
         threads: int | None = None,
         inter_threads: int = 0,
         intra_threads: int = 0,
-        **_: Any,
     ) -> None:
         _import_ctranslate2()
         if installed_version("transformers") is None:  # the tokenizer's library
@@ -281,10 +281,7 @@ class CTranslate2Backend(Backend):
 
         self.device, device_index = resolve_device(device)
         self.compute_type = resolve_compute_type(compute_type, self.device)
-        self.beams = beams
-        self.no_repeat_ngram_size = 0
-        self.max_length_ratio = max_length_ratio
-        self.max_length_extra = max_length_extra
+        self.decoding = Decoding(beams, 0, max_length_ratio, max_length_extra)
         folder = Path(name).expanduser()
         if (folder / CONVERSION_FILE).is_file():
             self.converted = folder
@@ -355,7 +352,7 @@ class CTranslate2Backend(Backend):
 
     def output_cap(self, longest: int) -> int:
         """Most output tokens for a batch whose longest input has ``longest`` tokens."""
-        return output_cap(longest, self.max_length_ratio, self.max_length_extra, self._max_positions)
+        return output_cap(longest, self.decoding.max_length_ratio, self.decoding.max_length_extra, self._max_positions)
 
     def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
         ids = self.tokenizer(sentences, truncation=True, max_length=self._max_positions).input_ids
@@ -366,8 +363,8 @@ class CTranslate2Backend(Backend):
         limit = cap - 1 if self.conversion.forced_eos_token_id is not None else cap
         results = self.translator.translate_batch(
             tokens,
-            beam_size=self.beams,
-            no_repeat_ngram_size=self.no_repeat_ngram_size,
+            beam_size=self.decoding.beams,
+            no_repeat_ngram_size=self.decoding.no_repeat_ngram_size,
             num_hypotheses=1,
             max_decoding_length=max(1, limit),
             max_input_length=0,
@@ -395,7 +392,7 @@ class CTranslate2Backend(Backend):
         the batch; on the CPU shares stay within ``CPU_SENTENCES`` and ``CPU_HYPOTHESES``."""
         size = -(-sentences // self.inter_threads)
         if self.device == "cpu":
-            size = min(size, CPU_SENTENCES, max(1, CPU_HYPOTHESES // self.beams))
+            size = min(size, CPU_SENTENCES, max(1, CPU_HYPOTHESES // self.decoding.beams))
         return 0 if size >= sentences else size
 
     def describe(self) -> dict[str, Any]:
@@ -407,10 +404,7 @@ class CTranslate2Backend(Backend):
             "dtype": self.compute_type,
             "compute_type": self.compute_type,
             "quantization": self.conversion.quantization,
-            "beams": self.beams,
-            "no_repeat_ngram_size": self.no_repeat_ngram_size,
-            "max_length_ratio": self.max_length_ratio,
-            "max_length_extra": self.max_length_extra,
+            **dataclasses.asdict(self.decoding),
             "ctranslate2": installed_version("ctranslate2"),
             "transformers": installed_version("transformers"),
             "converted": str(self.converted),

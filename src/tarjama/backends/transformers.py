@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 from ..config import DTYPES
 from ..errors import ConfigError, MissingExtraError, ModelLoadError
 from ..threads import configure_torch, default_threads, prepare_openmp
-from .base import Backend, Hypothesis, installed_version, output_cap
+from .base import Backend, Decoding, Hypothesis, installed_version, output_cap
 
 logger = logging.getLogger(__name__)
 
@@ -136,17 +137,13 @@ class TransformersBackend(Backend):
         max_length_ratio: float = 2.0,
         max_length_extra: int = 16,
         threads: int | None = None,
-        **_: Any,
     ) -> None:
         if installed_version("torch") is None or installed_version("transformers") is None:
             raise MissingExtraError("torch" if installed_version("torch") is None else "transformers", "transformers")
         self.model_name = name
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
-        self.beams = beams
-        self.no_repeat_ngram_size = 0
-        self.max_length_ratio = max_length_ratio
-        self.max_length_extra = max_length_extra
+        self.decoding = Decoding(beams, 0, max_length_ratio, max_length_extra)
         self.threads = (threads or default_threads()) if self.device == "cpu" else None
         local = Path(name).expanduser()
         self._hub_revision = None if local.is_dir() else revision
@@ -219,13 +216,13 @@ class TransformersBackend(Backend):
             sentences, return_tensors="pt", padding=True, truncation=True, max_length=self._max_positions
         ).to(self.device)
         longest = int(inputs["attention_mask"].sum(dim=1).max())
-        cap = output_cap(longest, self.max_length_ratio, self.max_length_extra, self._max_positions)
-        steps = StepLogProbs(top=2 * self.beams)
+        cap = output_cap(longest, self.decoding.max_length_ratio, self.decoding.max_length_extra, self._max_positions)
+        steps = StepLogProbs(top=2 * self.decoding.beams)
         with torch.inference_mode():
             output = model.generate(
                 **inputs,
-                num_beams=self.beams,
-                no_repeat_ngram_size=self.no_repeat_ngram_size,
+                num_beams=self.decoding.beams,
+                no_repeat_ngram_size=self.decoding.no_repeat_ngram_size,
                 do_sample=False,
                 max_new_tokens=cap,
                 max_length=None,
@@ -251,10 +248,7 @@ class TransformersBackend(Backend):
             "revision": self.revision,
             "device": self.device,
             "dtype": self.dtype,
-            "beams": self.beams,
-            "no_repeat_ngram_size": self.no_repeat_ngram_size,
-            "max_length_ratio": self.max_length_ratio,
-            "max_length_extra": self.max_length_extra,
+            **dataclasses.asdict(self.decoding),
             "transformers": installed_version("transformers"),
             "torch": installed_version("torch"),
             "threads": self.threads,
