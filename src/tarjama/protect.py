@@ -54,8 +54,9 @@ _WORD = re.compile(r"\w+")
 PREFIX_ENGLISH = ar.ATTACHED_PREFIXES
 _LATIN_PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%"})
 _NO_SPACE_BEFORE = re.compile(r"^(?:[.,;:?%)\]]|!(?!\[))")  # "](target)" too, but not an image's "!["
-# a constrained retranslation must stay this close (word sequence similarity) to the first
-MIN_CONSTRAINED_SIMILARITY = 0.5
+# a constrained retranslation must stay this close to the first (word sequence similarity,
+# the names it was given left out): it mends the names and marks, it does not rewrite the rest
+MIN_CONSTRAINED_SIMILARITY = 0.75
 
 
 @dataclass
@@ -265,7 +266,7 @@ class Protector:
             if (
                 not again.flags
                 and _plain_flags(sentences[i], again.translation) <= _plain_flags(sentences[i], results[i].translation)
-                and _similarity(again.translation, results[i].translation) >= MIN_CONSTRAINED_SIMILARITY
+                and _similarity(_without_names(again), results[i].translation) >= MIN_CONSTRAINED_SIMILARITY
             ):
                 results[i] = again
 
@@ -603,10 +604,18 @@ def _respelled(sentence: Sentence, translation: str, alone: str, entry: Entry, c
     return translation[:start] + form + translation[end:]
 
 
+def _without_names(result: Protected) -> str:
+    """The translation with the names found in it taken out."""
+    text = result.translation
+    for span in sorted({n.target_span for n in result.names if n.target_span}, reverse=True):
+        text = text[: span[0]] + " " + text[span[1] :]
+    return text
+
+
 def _similarity(a: str, b: str, words: bool = True) -> float:
     """How alike two texts are (0-1): their lowercased words (or letters) in sequence."""
     if words:
-        return difflib.SequenceMatcher(None, a.lower().split(), b.lower().split()).ratio()
+        return difflib.SequenceMatcher(None, _WORD.findall(a.lower()), _WORD.findall(b.lower())).ratio()
     return difflib.SequenceMatcher(None, fold_latin(a).lower(), fold_latin(b).lower()).ratio()
 
 

@@ -609,3 +609,18 @@ def test_a_misspelt_second_mention_is_restored(tmp_path: Path) -> None:
     assert item.translation == "Anti-Erdogan crowds met Erdogan's allies." and item.method == "substituted"
     first, second = item.names
     assert first.target_span != second.target_span
+
+
+def test_a_constrained_translation_that_rewrites_the_sentence_is_not_kept(tmp_path: Path) -> None:
+    # given the name in English, the model puts it in but says the rest another way
+    first = "The minister spoke warmly about the new plan."
+
+    def model(text: str) -> str:
+        return {"حماس": "enthusiasm", "تحدث الوزير بحماس عن الخطة الجديدة.": first}.get(
+            text, "The minister spoke of Hamas and the plan."
+        )
+
+    t = Translator(backend=Scripted(model), quality_default_glossary=False, cache_enabled=False)
+    t.protector.glossary = Glossary([Entry("Hamas", ("حماس",), "organisation")])
+    (item,) = t.translate("تحدث الوزير بحماس عن الخطة الجديدة.").sentences
+    assert item.translation == first and item.method == "whole" and item.flags == ("name_missing",)
