@@ -56,3 +56,15 @@ def test_translate_sentences_rejects_an_item_that_is_not_text(translator) -> Non
 def test_translate_wants_text(translator, bad: object) -> None:
     with pytest.raises(TypeError, match=f"text must be a str, not {type(bad).__name__}"):
         translator.translate(bad)
+
+
+@pytest.mark.parametrize("bad", [b"in", None], ids=["bytes", "None"])
+def test_translate_folder_wants_paths(translator, tmp_path, bad: object) -> None:
+    with pytest.raises(TypeError, match=f"inputs must be a list of files and folders, not {type(bad).__name__}"):
+        translator.translate_folder(bad, tmp_path / "out")
+
+
+def test_translate_folder_takes_one_path(translator, tmp_path) -> None:
+    (tmp_path / "a.txt").write_text("نعم.", encoding="utf-8")
+    report = translator.translate_folder(str(tmp_path / "a.txt"), tmp_path / "out")
+    assert report.ok and (tmp_path / "out" / "a.en.txt").read_text(encoding="utf-8") == transliterate("نعم.")
