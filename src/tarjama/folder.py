@@ -147,7 +147,9 @@ class FolderRun:
         self.scores: dict[str, list[float]] = {}
         self.failures: list[tuple[str, str]] = []
         self.pending: dict[str, _Pending] = {}
-        self.started = self.last_checkpoint = time.perf_counter()
+        self.started = time.perf_counter()
+        # the first file finished is recorded at once: a run killed early still leaves it
+        self.last_checkpoint = self.started - CHECKPOINT_SECONDS
 
     def run(self) -> RunReport:
         with locked_folder(self.out):

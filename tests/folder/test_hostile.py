@@ -21,9 +21,8 @@ import pytest
 
 from tarjama.cli import main
 
-from ..conftest import shared_data
 from ..oracle import transliterate
-from .test_robustness import ARABIC, FAKE, GOOD, _command, _outputs, _subprocess_env, run
+from .test_robustness import ARABIC, FAKE, GOOD, _command, _outputs, _subprocess_env, run, single_run
 
 # --- discovery: output folder = input folder, unreadable, FIFOs (items 3, 4, 5) ------
 
@@ -231,18 +230,8 @@ def test_only_temporary_files_tarjama_made_are_removed(tmp_path: Path) -> None:
 def test_two_runs_on_one_output_folder(tmp_path: Path) -> None:
     """Two runs started 0-3 s apart on 60 articles: the second waits for the first,
     neither loses work, and the outputs are byte for byte those of a single run."""
-    articles = sorted(shared_data("ant-news-sample", "txt").rglob("*.txt"))[:60]
-    folder = tmp_path / "in"
-    for path in articles:
-        (folder / path.parent.name).mkdir(parents=True, exist_ok=True)
-        (folder / path.parent.name / path.name).write_bytes(path.read_bytes())
-    config = tmp_path / "small-windows.toml"
-    config.write_text("[batching]\nwindow_sentences = 16\nmax_sentences = 8\n", encoding="utf-8")
-    reference = tmp_path / "reference"
-    subprocess.run(_command(folder, reference, config), env=_subprocess_env(0), check=True, timeout=300)
-    expected = _outputs(reference)
-    del expected["manifest.json"]
-    assert len(expected) == 2 * len(articles)
+    folder, config, expected = single_run(tmp_path, 60)
+    articles = [name for name in expected if name.endswith(".en.txt")]
 
     for trial, delay in enumerate([0.0, random.Random(13).uniform(0.5, 3.0)]):
         out = tmp_path / f"out{trial}"

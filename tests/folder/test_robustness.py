@@ -319,19 +319,26 @@ def _outputs(out: Path) -> dict[str, bytes]:
     }
 
 
-def test_killed_runs_resume_to_identical_outputs(tmp_path: Path) -> None:
-    articles = sorted(shared_data("ant-news-sample", "txt").rglob("*.txt"))[:60]
+def single_run(tmp_path: Path, count: int = 60) -> tuple[Path, Path, dict[str, bytes]]:
+    """``count`` ANT articles in ``tmp_path/in``, a config with small windows (many
+    batches), and the outputs (manifest aside) of one uninterrupted run on them."""
+    articles = sorted(shared_data("ant-news-sample", "txt").rglob("*.txt"))[:count]
     folder = tmp_path / "in"
     for path in articles:
         (folder / path.parent.name).mkdir(parents=True, exist_ok=True)
         (folder / path.parent.name / path.name).write_bytes(path.read_bytes())
     config = tmp_path / "small-windows.toml"
     config.write_text("[batching]\nwindow_sentences = 16\nmax_sentences = 8\n", encoding="utf-8")
-
     reference = tmp_path / "reference"
     subprocess.run(_command(folder, reference, config), env=_subprocess_env(0), check=True, timeout=300)
     expected = {k: v for k, v in _outputs(reference).items() if k != "manifest.json"}
     assert len(expected) == 2 * len(articles)
+    return folder, config, expected
+
+
+def test_killed_runs_resume_to_identical_outputs(tmp_path: Path) -> None:
+    folder, config, expected = single_run(tmp_path)
+    articles = [name for name in expected if name.endswith(".en.txt")]
 
     out = tmp_path / "out"
     rng = random.Random(7)
