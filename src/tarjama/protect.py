@@ -230,18 +230,20 @@ class Protector:
     ) -> None:
         """Step 2: replace the model's own rendering of a missing name by the nearest
         accepted form. A name found only where an earlier name of the sentence was found
-        ("anti-Erdogen ... Erdogan's": one mention misspelt) counts as missing here."""
-        missing = [
-            (i, n) for i, r in enumerate(results) for n, a in zip(names[i], _unshared(r.names), strict=True) if not a
-        ]
-        if not missing:
+        ("anti-Erdogen ... Erdogan's": one mention misspelt) counts as missing here. A
+        name that was found is mended too where the model's rendering of it, capitalised
+        and spelt nearly like an accepted form, stands elsewhere in the sentence ("Tromp
+        met ... the Trump Organization")."""
+        work = [(i, n, own) for i, r in enumerate(results) for n, own in zip(names[i], _unshared(r.names), strict=True)]
+        if not work:
             return
-        forms = list(dict.fromkeys(n.arabic for _, n in missing))
+        forms = list(dict.fromkeys(n.arabic for _, n, _ in work))
         renderings = dict(zip(forms, self.translate(forms), strict=True))
         changed = set()
-        for i, name in missing:
+        for i, name, found in work:
+            taken = [a.target_span for a in results[i].names if a.target_span] if found else []
             edited = _respelled(
-                sentences[i], results[i].translation, renderings[name.arabic], name.entry, self.canonical_names
+                sentences[i], results[i].translation, renderings[name.arabic], name.entry, self.canonical_names, taken
             )
             if edited is not None:
                 results[i].translation = edited
@@ -588,20 +590,42 @@ def _canonical(sentence: Sentence, translation: str, names: list[NameMatch]) -> 
     return translation
 
 
-def _respelled(sentence: Sentence, translation: str, alone: str, entry: Entry, canonical: bool) -> str | None:
+# a rendering mended beside a name already found must be spelt nearly like an accepted form
+MIN_MISSPELLING_SIMILARITY = 0.6
+
+
+def _respelled(
+    sentence: Sentence,
+    translation: str,
+    alone: str,
+    entry: Entry,
+    canonical: bool,
+    taken: Sequence[tuple[int, int]] = (),
+) -> str | None:
     """``translation`` with the model's rendering of a name (its translation of the name
     alone) replaced by the accepted form nearest to it, or ``None`` where that rendering
-    is not in the translation (outside markup)."""
+    is not in the translation (outside markup). With ``taken`` (the spans of names found
+    already), only a capitalised rendering outside them that is spelt nearly like an
+    accepted form is replaced: a misspelling beside the name, not another word."""
     alone = alone.strip(" .،,;:\"'“”")
-    match = _search(english_pattern((alone,)), sentence, translation) if _WORD.search(alone) else None
-    if match is None:
+    if not _WORD.search(alone):
         return None
-    start, end = match.span()
-    written = translation[start:end]
-    if english_pattern(entry.forms).fullmatch(fold_latin(written)):
-        return None  # already an accepted form
-    form = entry.english if canonical else max(entry.forms, key=lambda f: _similarity(f, written, words=False))
-    return translation[:start] + form + translation[end:]
+    pattern, position = english_pattern((alone,)), 0
+    while match := _search(pattern, sentence, translation, position):
+        position = match.end()
+        start, end = match.span()
+        written = translation[start:end]
+        if english_pattern(entry.forms).fullmatch(fold_latin(written)):
+            continue  # already an accepted form
+        nearest = max(entry.forms, key=lambda f: _similarity(f, written, words=False))
+        if taken and (
+            any(a < end and start < b for a, b in taken)
+            or not written[:1].isupper()
+            or _similarity(nearest, written, words=False) < MIN_MISSPELLING_SIMILARITY
+        ):
+            continue
+        return translation[:start] + (entry.english if canonical else nearest) + translation[end:]
+    return None
 
 
 def _without_names(result: Protected) -> str:

@@ -624,3 +624,21 @@ def test_a_constrained_translation_that_rewrites_the_sentence_is_not_kept(tmp_pa
     t.protector.glossary = Glossary([Entry("Hamas", ("حماس",), "organisation")])
     (item,) = t.translate("تحدث الوزير بحماس عن الخطة الجديدة.").sentences
     assert item.translation == first and item.method == "whole" and item.flags == ("name_missing",)
+
+
+@pytest.mark.parametrize(
+    ("english", "mended"),
+    [
+        ("Tromp met the heads of the Trump Organization.", "Trump met the heads of the Trump Organization."),
+        ("Hope met the heads of the Trump Organization.", None),  # another word, not a misspelling
+        ("They tromp around the Trump Organization.", None),  # not capitalised: a word
+    ],
+)
+def test_a_misspelling_beside_the_name_found_is_mended(tmp_path: Path, english: str, mended: str | None) -> None:
+    def model(text: str) -> str:
+        return {"ترامب": english.split()[0] if english[0].isupper() else "tromp"}.get(text, english)
+
+    t = Translator(backend=Scripted(model), quality_default_glossary=False, cache_enabled=False)
+    t.protector.glossary = Glossary([Entry("Trump", ("ترامب",))])
+    (item,) = t.translate("التقى ترامب برؤساء منظمته.").sentences
+    assert item.translation == (mended or english) and item.flags == ()
