@@ -446,7 +446,7 @@ def ensure_converted(model: Path, cache_dir: Path) -> str:
     process pays for the conversion; returns the converted folder."""
     code = (
         "import sys; from tarjama.backends import load_backend; "
-        "b = load_backend('ct2', name=sys.argv[1], device='cpu', compute_type='int8', cache_dir=sys.argv[2]); "
+        "b = load_backend('ct2', model=sys.argv[1], device='cpu', compute_type='int8', cache_dir=sys.argv[2]); "
         "print(b.converted)"
     )
     done = subprocess.run([sys.executable, "-c", code, str(model), str(cache_dir)], check=True, capture_output=True)

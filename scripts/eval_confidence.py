@@ -144,7 +144,7 @@ def main() -> None:
     english = (args.data / "ntrex128" / "newstest2019-src.eng.txt").read_text(encoding="utf-8").splitlines()
     latin = [line for line in english if 6 <= len(line.split()) <= 40]
     started = time.perf_counter()
-    backend = load_backend(args.backend, name=args.model, device="cpu", beams=args.beams, dtype="float32")
+    backend = load_backend(args.backend, model=args.model, device="cpu", beams=args.beams, dtype="float32")
     results: dict[str, Any] = {}
     for half, sentences in halves.items():
         clean = rng.sample(sentences, min(args.per_kind, len(sentences)))

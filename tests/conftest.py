@@ -63,7 +63,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def fake_backend() -> FakeBackend:
-    return FakeBackend(name="fake")
+    return FakeBackend(model="fake")
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ class FakeBackend(Backend):
         return [Hypothesis(transliterate(s)) for s in sentences]
 
     def describe(self) -> dict[str, object]:
-        return {"backend": self.name, "model": self.settings.get("name"), "device": "cpu", "dtype": "none"}
+        return {"backend": self.name, "model": self.settings.get("model"), "device": "cpu", "dtype": "none"}
 
 
 # the word that makes ScoredFake unsure: "obscure"

@@ -62,7 +62,7 @@ class Translator:
         model, decoding = self.settings.model, self.settings.decoding
         self.backend = backend or load_backend(
             model.backend,
-            name=model.name,
+            model=model.name,
             revision=model.revision,
             device=model.device,
             dtype=model.dtype,

@@ -22,7 +22,7 @@ class RecordingEngine:
 
     def __init__(self) -> None:
         self.articles: list[Article] = []
-        self.translator = Translator(backend=FakeBackend(name="fake"), cache_enabled=False)
+        self.translator = Translator(backend=FakeBackend(model="fake"), cache_enabled=False)
 
     def translate_articles(
         self, articles: Iterable[Article], on_batch: Callable[[int], None] | None = None

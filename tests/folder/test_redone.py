@@ -52,7 +52,7 @@ def test_other_settings_name_the_files_redone_and_why(tmp_path: Path) -> None:
 
 def test_said_before_the_first_sentence_is_translated(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     folder, out = _inputs(tmp_path, count=7), tmp_path / "out"
-    Translator(backend=FakeBackend(name="fake-model"), cache_enabled=False).translate_folder([folder], out)
+    Translator(backend=FakeBackend(model="fake-model"), cache_enabled=False).translate_folder([folder], out)
 
     class Watching(FakeBackend):
         said_first: bool | None = None
@@ -63,7 +63,7 @@ def test_said_before_the_first_sentence_is_translated(tmp_path: Path, caplog: py
             return super().translate_batch(sentences)
 
     translator = Translator(
-        backend=Watching(name="fake-model"), cache_enabled=False, quality_length_ratio_high=5.0, quality_names=False
+        backend=Watching(model="fake-model"), cache_enabled=False, quality_length_ratio_high=5.0, quality_names=False
     )
     with caplog.at_level(logging.WARNING, logger="tarjama"):
         translator.translate_folder([folder], out)

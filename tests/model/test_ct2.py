@@ -60,7 +60,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def ct2(tiny_model: Path, cache_dir: Path) -> CTranslate2Backend:
     backend = load_backend(
-        "ct2", name=str(tiny_model), device="cpu", compute_type="float32", beams=1, cache_dir=str(cache_dir)
+        "ct2", model=str(tiny_model), device="cpu", compute_type="float32", beams=1, cache_dir=str(cache_dir)
     )
     assert isinstance(backend, CTranslate2Backend)
     return backend
@@ -68,7 +68,7 @@ def ct2(tiny_model: Path, cache_dir: Path) -> CTranslate2Backend:
 
 @pytest.fixture(scope="module")
 def reference(tiny_model: Path):
-    return load_backend("transformers", name=str(tiny_model), device="cpu", dtype="float32", beams=1)
+    return load_backend("transformers", model=str(tiny_model), device="cpu", dtype="float32", beams=1)
 
 
 def test_same_translations_on_sentences_the_model_is_sure_of(ct2, reference) -> None:
@@ -141,10 +141,10 @@ def test_converted_once_into_a_folder_keyed_by_quantisation(ct2, tiny_model: Pat
         raise AssertionError("converted again")
 
     monkeypatch.setattr("tarjama.backends.ct2.convert_model", no_conversion)
-    again = load_backend("ct2", name=str(tiny_model), device="cpu", compute_type="float32", cache_dir=str(cache_dir))
+    again = load_backend("ct2", model=str(tiny_model), device="cpu", compute_type="float32", cache_dir=str(cache_dir))
     assert again.converted == ct2.converted
     monkeypatch.undo()
-    int8 = load_backend("ct2", name=str(tiny_model), device="cpu", compute_type="auto", cache_dir=str(cache_dir))
+    int8 = load_backend("ct2", model=str(tiny_model), device="cpu", compute_type="auto", cache_dir=str(cache_dir))
     assert int8.converted != ct2.converted and int8.describe()["compute_type"] == "int8"
     (english,) = int8.translate_batch(["قال الوزير."])
     assert english.text.startswith("qAl")
@@ -193,7 +193,7 @@ def test_convert_of_a_missing_model_exits_3_with_the_reason(tmp_path: Path, caps
 def test_a_bare_ctranslate2_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "model.bin").write_bytes(b"")
     with pytest.raises(ConfigError, match=r"without tarjama-conversion\.json; convert the original model"):
-        load_backend("ct2", name=str(tmp_path), device="cpu")
+        load_backend("ct2", model=str(tmp_path), device="cpu")
 
 
 @pytest.mark.parametrize(
@@ -206,10 +206,10 @@ def test_a_bare_ctranslate2_folder_is_refused(tmp_path: Path) -> None:
 )
 def test_bad_settings_say_what_to_use(tiny_model: Path, settings: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        load_backend("ct2", **{"name": str(tiny_model), "device": "cpu", **settings})
+        load_backend("ct2", **{"model": str(tiny_model), "device": "cpu", **settings})
 
 
 def test_missing_ctranslate2_names_the_extra(monkeypatch: pytest.MonkeyPatch, tiny_model: Path) -> None:
     monkeypatch.setitem(sys.modules, "ctranslate2", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'tarjama\[ct2\]'"):
-        load_backend("ct2", name=str(tiny_model), device="cpu")
+        load_backend("ct2", model=str(tiny_model), device="cpu")

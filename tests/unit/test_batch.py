@@ -52,7 +52,7 @@ class SmallMemoryFake(FakeBackend):
     """Runs out of memory on batches of more than ``room`` padded tokens."""
 
     def __init__(self, room: int, error: type[Exception] = OutOfMemoryError) -> None:
-        super().__init__(name="fake")
+        super().__init__(model="fake")
         self.room = room
         self.error = error
         self.failures = 0
@@ -126,7 +126,7 @@ def test_prefetch_raises_where_the_source_failed_and_stops_when_closed() -> None
 
 def test_articles_from_a_generator_come_back_in_order(tmp_path: Path) -> None:
     texts = [f"الخبر رقم {i}. قال الوزير {i % 3}." for i in range(30)]
-    translator = Translator(backend=FakeBackend(name="fake"), cache_enabled=False, batching_window_sentences=7)
+    translator = Translator(backend=FakeBackend(model="fake"), cache_enabled=False, batching_window_sentences=7)
     articles = (translator.segmenter.segment(text, f"{i}.txt") for i, text in enumerate(texts))
     results = list(translator.translate_articles(articles))
     assert [r.article.name for r in results] == [f"{i}.txt" for i in range(30)]

@@ -38,7 +38,7 @@ def _folder(tmp_path: Path) -> Path:
 
 
 def _translator(cache_dir: Path, beams: int = 4, **overrides: object) -> Translator:
-    backend = SettingsAwareFake(name="fake-model", beams=beams)
+    backend = SettingsAwareFake(model="fake-model", beams=beams)
     return Translator(backend=backend, cache_dir=str(cache_dir), decoding_beams=beams, **overrides)
 
 

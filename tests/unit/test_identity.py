@@ -29,17 +29,17 @@ def test_thread_counts_change_neither_the_cache_scope_nor_the_fingerprint() -> N
     """Issue 14: two CTranslate2 translators differing only in thread count shared a cache
     scope but not a folder fingerprint, so a resume on a machine with other cores redid
     every file."""
-    one, two = ThreadedFake(name="m", threads=1), ThreadedFake(name="m", threads=2)
+    one, two = ThreadedFake(model="m", threads=1), ThreadedFake(model="m", threads=2)
     assert cache_scope(one.describe()) == cache_scope(two.describe())
     assert _translator(one).fingerprint() == _translator(two).fingerprint()
 
 
 def test_speed_settings_keep_the_fingerprint_and_output_settings_change_it() -> None:
-    base = _translator(FakeBackend(name="m")).fingerprint()
+    base = _translator(FakeBackend(model="m")).fingerprint()
     for speed in ({"batching_batch_tokens": 512}, {"batching_window_sentences": 8}, {"engine_workers": 3}):
-        assert _translator(FakeBackend(name="m"), **speed).fingerprint() == base, speed
+        assert _translator(FakeBackend(model="m"), **speed).fingerprint() == base, speed
     for output in ({"decoding_beams": 1}, {"quality_quote_marks": "«»"}, {"segmentation_max_input_tokens": 50}):
-        assert _translator(FakeBackend(name="m"), **output).fingerprint() != base, output
+        assert _translator(FakeBackend(model="m"), **output).fingerprint() != base, output
 
 
 def test_a_model_folder_replaced_at_the_same_path_redoes_the_files(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_a_model_folder_replaced_at_the_same_path_redoes_the_files(tmp_path: Pat
     (source / "a.txt").write_text(ARTICLE, encoding="utf-8")
 
     def run() -> dict[str, object]:
-        report = _translator(FakeBackend(name=str(model))).translate_folder([source], out)
+        report = _translator(FakeBackend(model=str(model))).translate_folder([source], out)
         assert (out / "a.en.txt").read_text(encoding="utf-8") == transliterate(ARTICLE)
         return report.manifest["totals"]
 

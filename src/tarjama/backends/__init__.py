@@ -20,7 +20,9 @@ _REGISTRY: dict[str, str | BackendFactory] = {
 
 def register_backend(name: str, factory: str | BackendFactory) -> None:
     """Make a backend available by name: a callable, or ``"module:attribute"`` to import
-    on first use. The factory receives the model settings as keyword arguments."""
+    on first use. The factory receives, as keyword arguments, the settings its signature names
+    (``model``: the hub id or folder; ``revision``, ``device``, ``beams``...), or all of them
+    when it takes ``**kwargs``."""
     _REGISTRY[name] = factory
 
 

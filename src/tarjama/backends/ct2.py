@@ -235,7 +235,7 @@ class CTranslate2Backend(Backend):
     """A MarianMT model run by CTranslate2.
 
     Args:
-        name: hub id, transformers model folder, or a folder made by ``tarjama convert``.
+        model: hub id, transformers model folder, or a folder made by ``tarjama convert``.
         revision: hub revision; ignored for folders.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         compute_type: ``auto`` (int8 on CPU, float16 on GPU), ``int8``, ``int8_float16``,
@@ -263,7 +263,7 @@ class CTranslate2Backend(Backend):
 
     def __init__(
         self,
-        name: str,
+        model: str,
         revision: str | None = None,
         device: str = "auto",
         compute_type: str = "auto",
@@ -282,22 +282,22 @@ class CTranslate2Backend(Backend):
         self.device, device_index = resolve_device(device)
         self.compute_type = resolve_compute_type(compute_type, self.device)
         self.decoding = Decoding(beams, 0, max_length_ratio, max_length_extra)
-        folder = Path(name).expanduser()
+        folder = Path(model).expanduser()
         if (folder / CONVERSION_FILE).is_file():
             self.converted = folder
         elif (folder / "model.bin").is_file():
             raise ConfigError(
-                f"{name} is a CTranslate2 model without {CONVERSION_FILE}; "
-                f"convert the original model with `tarjama convert MODEL -o {name}`"
+                f"{model} is a CTranslate2 model without {CONVERSION_FILE}; "
+                f"convert the original model with `tarjama convert MODEL -o {model}`"
             )
         else:
-            resolved = _source_identity(name, revision)[1]
-            self.converted = converted_path(name, resolved, self.compute_type, cache_dir or default_cache_dir())
+            resolved = _source_identity(model, revision)[1]
+            self.converted = converted_path(model, resolved, self.compute_type, cache_dir or default_cache_dir())
             if not (self.converted / CONVERSION_FILE).is_file():
                 logger.info(
-                    "converting %s for CTranslate2 (%s), once, into %s", name, self.compute_type, self.converted
+                    "converting %s for CTranslate2 (%s), once, into %s", model, self.compute_type, self.converted
                 )
-                convert_model(name, self.converted, self.compute_type, revision, keep_existing=True)
+                convert_model(model, self.converted, self.compute_type, revision, keep_existing=True)
         self.conversion = Conversion(**json.loads((self.converted / CONVERSION_FILE).read_text(encoding="utf-8")))
         self.model_name = self.conversion.model
         self.revision = self.conversion.revision

@@ -109,7 +109,7 @@ class TransformersBackend(Backend):
     changes translations only where the model was unsure (see the README).
 
     Args:
-        name: hub id (``Helsinki-NLP/opus-mt-ar-en``) or folder.
+        model: hub id (``Helsinki-NLP/opus-mt-ar-en``) or folder.
         revision: hub revision (branch, tag or commit); ignored for folders.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         dtype: ``auto`` (float16 on GPU, float32 on CPU), ``float32``, ``float16``,
@@ -129,7 +129,7 @@ class TransformersBackend(Backend):
 
     def __init__(
         self,
-        name: str,
+        model: str,
         revision: str | None = None,
         device: str = "auto",
         dtype: str = "auto",
@@ -140,24 +140,24 @@ class TransformersBackend(Backend):
     ) -> None:
         if installed_version("torch") is None or installed_version("transformers") is None:
             raise MissingExtraError("torch" if installed_version("torch") is None else "transformers", "transformers")
-        self.model_name = name
+        self.model_name = model
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
         self.decoding = Decoding(beams, 0, max_length_ratio, max_length_extra)
         self.threads = (threads or default_threads()) if self.device == "cpu" else None
-        local = Path(name).expanduser()
+        local = Path(model).expanduser()
         self._hub_revision = None if local.is_dir() else revision
         if local.is_dir():
             self._source, config_file, self.revision = str(local), local / "config.json", "local"
-        elif is_folder_name(name):
-            raise model_unavailable(name, "no such folder")
+        elif is_folder_name(model):
+            raise model_unavailable(model, "no such folder")
         else:
-            config_file = hub_config(name, revision)
-            self._source, self.revision = name, revision or config_file.parent.name  # .../snapshots/<commit>/
+            config_file = hub_config(model, revision)
+            self._source, self.revision = model, revision or config_file.parent.name  # .../snapshots/<commit>/
         try:
             positions = json.loads(config_file.read_text(encoding="utf-8")).get("max_position_embeddings")
         except (OSError, ValueError) as error:
-            raise model_unavailable(name, f"config.json: {first_line(error)}") from None
+            raise model_unavailable(model, f"config.json: {first_line(error)}") from None
         # the end-of-sentence token and the decoder start both take a position
         self._max_positions = positions - 2 if isinstance(positions, int) else None
         self._loaded = _Loaded()
