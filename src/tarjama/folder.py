@@ -3,12 +3,20 @@
 * Each input is read, hashed and parsed (plain text, Markdown, or JSON Lines with one
   article per record); a file that cannot be read or parsed is reported and the others
   go on.
+* The run holds the output folder's lock (``tarjama.outputs.locked_folder``): a second
+  run on the same folder waits for it.
 * The manifest records each file's content hash, the run's fingerprint (model, settings,
-  glossaries) and its status, and is rewritten every few seconds and at the end. A rerun
-  skips the files that are done with the same content and fingerprint and whose outputs
-  exist; ``force`` redoes everything.
+  glossaries), its status and the digest of each output written, and is rewritten when
+  the first file is finished, every few seconds after and at the end; the entries of
+  earlier runs on other inputs stay. A rerun skips the files that are done with the same
+  content and fingerprint and whose outputs are as written; ``force`` redoes everything.
+* An existing output is overwritten only if tarjama wrote it as it is now (the manifest,
+  or the journal of a run killed before its manifest caught up, says so); otherwise the
+  file fails with the reason, unless ``force``.
 * Outputs are written atomically, so a file is complete or absent; temporary files that a
-  killed run left behind are removed when the next run starts.
+  killed run left behind are removed when the next run starts. A file whose outputs
+  cannot be written fails alone, unless no file could be (a full disk): then the run
+  stops with ``WriteError``, its manifest recording what was finished.
 """
 
 from __future__ import annotations
