@@ -83,29 +83,39 @@ def _walk(root: Path, excluded: Path | None) -> list[InputFile]:
         name = PurePosixPath(folder.relative_to(root).as_posix())
         files.append(InputFile(folder, name, f"cannot be read: {error.strerror}"))
 
+    def outside(path: Path) -> None:
+        relative = PurePosixPath(path.relative_to(root).as_posix())
+        files.append(InputFile(path, relative, f"skipped: it links outside {root} (not followed)"))
+
     for folder, subfolders, names in os.walk(root, onerror=unreadable):
         here = Path(folder)
-        subfolders[:] = sorted(d for d in subfolders if _inside(here / d, real_root, excluded))
+        kept = []
+        for name in sorted(subfolders):
+            place = _place(here / name, real_root, excluded)
+            if place == "outside":
+                outside(here / name)
+            elif place == "inside":
+                kept.append(name)
+        subfolders[:] = kept
         for name in sorted(names):
             path = here / name
             if path.suffix not in TEXT_SUFFIXES or is_output(path):
                 continue
-            real = path.resolve()
-            if excluded is not None and real.is_relative_to(excluded):
-                continue
-            if not real.is_relative_to(real_root):
-                logger.warning("%s: skipped, it links outside %s", path, root)
-                continue
-            relative = PurePosixPath(path.relative_to(root).as_posix())
-            files.append(InputFile(path, relative, _not_regular(path)))
+            place = _place(path, real_root, excluded)
+            if place == "outside":
+                outside(path)
+            elif place == "inside":
+                files.append(InputFile(path, PurePosixPath(path.relative_to(root).as_posix()), _not_regular(path)))
     return files
 
 
-def _inside(path: Path, real_root: Path, excluded: Path | None) -> bool:
+def _place(path: Path, real_root: Path, excluded: Path | None) -> str:
+    """Where ``path`` leads: ``inside`` the input folder, to the ``output`` folder (never
+    read), or ``outside`` (a symbolic link out of the tree, never followed)."""
     real = path.resolve()
     if excluded is not None and real.is_relative_to(excluded):
-        return False
-    return real.is_relative_to(real_root)
+        return "output"
+    return "inside" if real.is_relative_to(real_root) else "outside"
 
 
 def _not_regular(path: Path) -> str | None:

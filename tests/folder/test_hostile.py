@@ -391,3 +391,17 @@ def test_report_of_a_manifest_whose_files_is_not_a_list(tmp_path: Path, capsys: 
     (tmp_path / "manifest.json").write_text('{"files": {"a.txt": "done"}}', encoding="utf-8")
     assert main(["report", str(tmp_path)]) == 2
     _one_error(capsys, f"{tmp_path / 'manifest.json'}: its files is not a list: not a tarjama manifest")
+
+
+def test_links_out_of_the_tree_are_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "secret.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "link.txt").symlink_to(tmp_path / "elsewhere" / "secret.txt")
+    (tmp_path / "in" / "folder").symlink_to(tmp_path / "elsewhere")
+    code, out = run(tmp_path, "ok.txt", ARABIC.encode("utf-8"))
+    assert code == 1
+    err = capsys.readouterr().err
+    for name in ("link.txt", "folder"):
+        assert f"failed: {tmp_path / 'in' / name}: skipped: it links outside {tmp_path / 'in'} (not followed)" in err
+    assert not (out / "link.en.txt").exists() and not (out / "folder").exists()
