@@ -29,11 +29,14 @@ DEFAULTS_FILE = Path(__file__).parent / "data" / "default.toml"
 Dtype = Literal["auto", "float32", "float16", "bfloat16", "int8"]
 ComputeType = Literal["auto", "int8", "int8_float16", "float16", "bfloat16", "float32"]
 EngineName = Literal["local", "ray"]
+# what is done to a sentence whose quotations or names fail the check (tarjama.protect)
+Repair = Literal["off", "edit", "rebuild"]
 # a source language is a module of tarjama.languages
 SourceLanguage = Literal["ar"]
 DTYPES: tuple[Dtype, ...] = get_args(Dtype)
 COMPUTE_TYPES: tuple[ComputeType, ...] = get_args(ComputeType)
 ENGINES: tuple[EngineName, ...] = get_args(EngineName)
+REPAIRS: tuple[Repair, ...] = get_args(Repair)
 # a device is one of these or cuda:N
 DEVICES = ("auto", "cpu", "cuda")
 _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
@@ -105,7 +108,7 @@ class QualitySettings:
     # what is done to a sentence whose quotations or names fail the check: off (flag only),
     # edit (fix a name in place, or translate the sentence again under a constraint), rebuild
     # (edit, then translate it in pieces around its quotations and names) (--repair)
-    repair: Literal["off", "edit", "rebuild"] = "edit"
+    repair: Repair = "edit"
     # a quotation of at most this many words (a name, a title, a term) may lose its marks in English
     short_quote_words: int = 3
     # translate flagged sentences again with safer settings, keep the better (--retry-flagged)

@@ -36,16 +36,14 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
+from .config import REPAIRS, Repair
 from .document import Flag, NameAlignment, QuoteAlignment, QuotePart, Sentence
 from .glossary import Entry, Glossary, NameMatch, english_pattern, fold_latin
 from .languages import ar
 from .quality import sentence_flags
 
 Translate = Callable[[Sequence[str]], list[str]]
-Repair = Literal["off", "edit", "rebuild"]
-REPAIRS: tuple[Repair, ...] = ("off", "edit", "rebuild")
 
 _MARK = re.compile('["“”«»„‟]')
 _DOUBLE_MARKS = '"“”«»„‟'
