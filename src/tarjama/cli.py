@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _export_parser(commands: Any) -> None:
+    from .document import Flag
     from .export import ExportFormat
 
     formats = [f.value for f in ExportFormat]
@@ -145,7 +146,12 @@ def _export_parser(commands: Any) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file (moses: FILE.ar, FILE.en)")
     p.add_argument("--format", choices=formats, help="default: from FILE's suffix (.tsv, .jsonl, .tmx)")
     p.add_argument(
-        "--exclude-flag", action="append", default=[], metavar="FLAG", help="leave out pairs with FLAG (repeatable)"
+        "--exclude-flag",
+        action="append",
+        default=[],
+        choices=[flag.value for flag in Flag],
+        metavar="FLAG",
+        help=f"leave out pairs with FLAG (repeatable): {', '.join(flag.value for flag in Flag)}",
     )
     p.add_argument("--min-score", type=float, metavar="X", help="leave out pairs scored below X, and unscored ones")
 

@@ -150,10 +150,9 @@ def test_filters_leave_out_flagged_and_low_scoring_pairs(translated: Path, tmp_p
     # scored below -0.35 (the unsure sentence, long ones) or not scored at all (the English line): out
     assert kept == [p for p in every if p.score is not None and p.score >= -0.35]
     assert unsure not in kept and 0 < len(kept) < len(every) - 2
-    assert (
-        main(["export", str(translated), "-o", str(file), "--exclude-flag", "low_confidence", "--exclude-flag", "x"])
-        == 0
-    )
+    both = ["--exclude-flag", "low_confidence", "--exclude-flag", "repetition", "--min-score", "-0.35"]
+    assert main(["export", str(translated), "-o", str(file), *both]) == 0
+    assert read_pairs(file, "jsonl") == kept
 
 
 def test_export_errors_name_the_problem(translated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -184,3 +183,10 @@ def test_characters_xml_cannot_hold_become_replacement_characters(caplog: pytest
     text = tmx_text([Pair("d", 0, 0, "قال\x01", "said\x1b")])
     assert "\ufffd" in ElementTree.fromstring(text.encode()).find("body/tu/tuv/seg").text
     assert "2 characters that XML cannot hold" in caplog.text
+
+
+def test_an_unknown_flag_is_a_usage_error(translated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["export", str(translated), "-o", str(tmp_path / "c.tsv"), "--exclude-flag", "low-confidence"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'low-confidence'" in capsys.readouterr().err
