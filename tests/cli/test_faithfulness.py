@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ..conftest import load_script, shared_data
 
 faithfulness = load_script("eval_faithfulness")
 
 
+@pytest.mark.slow  # over 10 s: the full suite runs it, the fast loop does not
 def test_keep_and_repair_on_ntrex(tmp_path: Path) -> None:
     root = shared_data("ntrex128")
     lines = faithfulness.load_lines(root)

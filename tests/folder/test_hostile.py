@@ -226,6 +226,7 @@ def test_only_temporary_files_tarjama_made_are_removed(tmp_path: Path) -> None:
     assert not stale.exists()
 
 
+@pytest.mark.slow  # over 10 s: the full suite runs it, the fast loop does not
 def test_two_runs_on_one_output_folder(tmp_path: Path) -> None:
     """Two runs started 0-3 s apart on 60 articles: the second waits for the first,
     neither loses work, and the outputs are byte for byte those of a single run. The

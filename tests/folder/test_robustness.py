@@ -336,6 +336,7 @@ def single_run(tmp_path: Path, count: int = 60) -> tuple[Path, Path, dict[str, b
     return folder, config, expected
 
 
+@pytest.mark.slow  # over 10 s: the full suite runs it, the fast loop does not
 def test_killed_runs_resume_to_identical_outputs(tmp_path: Path) -> None:
     folder, config, expected = single_run(tmp_path)
     articles = [name for name in expected if name.endswith(".en.txt")]

@@ -77,6 +77,7 @@ def test_threads_reach_the_backend_and_the_manifest_but_not_the_fingerprint(tmp_
     assert again.manifest["totals"]["resumed"] == 1  # a different thread count redoes nothing
 
 
+@pytest.mark.slow  # over 10 s: the full suite runs it, the fast loop does not
 def test_configure_torch_sets_intra_and_inter_op_threads() -> None:
     torch = pytest.importorskip("torch")
     before = torch.get_num_threads()
