@@ -197,7 +197,7 @@ class Protector:
         """``text`` with the double marks at the ends of ``spans`` written as the configured
         marks, no space inside them; the spans moved to match."""
         edits: dict[int, str] = {}
-        for span in dict.fromkeys(s for s in spans if s):
+        for span in dict.fromkeys(s for s in spans if s and s[1] > s[0]):
             start, end = span
             if text[start] in _DOUBLE_MARKS:
                 edits[start] = "open"
@@ -218,10 +218,15 @@ class Protector:
             index.append(len(out))
             if k not in drop:
                 out.append({"open": self.open_mark, "close": self.close_mark}.get(edits.get(k, ""), ch))
-        moved = [
-            (index[a], index[b - 1] + (b - 1 not in drop)) if (a, b) else None for a, b in (s or (0, 0) for s in spans)
-        ]
-        return "".join(out), [m if s else None for m, s in zip(moved, spans, strict=True)]
+        index.append(len(out))
+
+        def moved(span: tuple[int, int]) -> tuple[int, int]:
+            start, end = span
+            if end <= start:
+                return index[start], index[start]
+            return index[start], index[end - 1] + (end - 1 not in drop)
+
+        return "".join(out), [moved(span) if span else None for span in spans]
 
     def _substitute(
         self, sentences: Sequence[Sentence], names: list[list[NameMatch]], results: list[Protected]

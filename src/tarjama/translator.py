@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, overload
 
@@ -239,8 +240,10 @@ class Translator:
             score = hypothesis.score
             if item.method in ("rebuilt", "constrained"):  # what was kept is a later translation
                 score = _lowest(self._piece_scores.get(u) for u in item.units)
-            if not hypothesis.text:  # keep the line: show the source rather than nothing
+            if not item.translation.strip():  # keep the line: show the source rather than nothing
                 item.translation = sentence.text
+                item.names = [replace(n, target_span=None, rendering=None) for n in item.names]
+                item.quotes = [replace(q, target_span=None) for q in item.quotes]
                 flags.append(Flag.EMPTY)
                 score = None
             # markup (a link target with Arabic in it) is neither translated nor judged

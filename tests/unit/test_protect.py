@@ -12,6 +12,7 @@ import pytest
 
 from tarjama import Translator
 from tarjama.backends import Backend, Hypothesis
+from tarjama.document import Flag
 from tarjama.glossary import Entry, Glossary, load_glossary
 from tarjama.quality import inconsistent_renderings, repetition, sentence_flags
 from tarjama.segment import Segmenter
@@ -642,3 +643,11 @@ def test_a_misspelling_beside_the_name_found_is_mended(tmp_path: Path, english: 
     t.protector.glossary = Glossary([Entry("Trump", ("ترامب",))])
     (item,) = t.translate("التقى ترامب برؤساء منظمته.").sentences
     assert item.translation == (mended or english) and item.flags == ()
+
+
+def test_an_empty_answer_inside_a_long_quotation_keeps_the_source(tmp_path: Path) -> None:
+    middle = "وسنوقع عليه في الأسبوع المقبل مع الشركاء."
+    text = f"قال «لقد وصلنا إلى اتفاق نهائي اليوم. {middle} ثم نبدأ العمل في الشهر التالي مباشرة.» ثم غادر."
+    items = translator(lambda t: "" if t == middle else transliterate(t), tmp_path).translate(text).sentences
+    assert items[1].sentence.text == middle and items[1].translation == middle
+    assert Flag.EMPTY in items[1].flags and all(q.target_span is None for q in items[1].quotes)
