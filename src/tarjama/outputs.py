@@ -42,6 +42,8 @@ LOCK = ".tarjama.lock"
 # each output's digest, appended as it is written: a run killed before its manifest
 # recorded a file still shows the next run that tarjama wrote its outputs
 JOURNAL = ".tarjama.written"
+# the files a run keeps in the output folder for itself: not outputs
+RUN_FILES = frozenset({LOCK, JOURNAL})
 # the suffixes of the inputs (tarjama.read finds these), which their translations keep
 TEXT_SUFFIXES = (".txt", ".md", ".jsonl")
 # a file whose stem ends so is an output (b.en.txt, b.align.jsonl), never an input

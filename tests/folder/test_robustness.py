@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from tarjama.assemble import assemble
 from tarjama.cli import main
 from tarjama.normalise import INVISIBLE, clean_layout
-from tarjama.outputs import JOURNAL, LOCK
+from tarjama.outputs import RUN_FILES
 from tarjama.segment import Segmenter
 
 from ..conftest import ROOT, SEED, check_outputs, shared_data, transliterate
@@ -308,14 +308,10 @@ def _command(folder: Path, out: Path, config: Path) -> list[str]:
     ]  # fmt: skip
 
 
-RUN_FILES = (LOCK, JOURNAL)
-
-
 def _outputs(out: Path) -> dict[str, bytes]:
+    """Every file a run left in ``out`` but the lock and journal it keeps for itself."""
     return {
-        p.relative_to(out).as_posix(): p.read_bytes()
-        for p in out.rglob("*")
-        if p.is_file() and p.name not in (LOCK, JOURNAL)
+        p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name not in RUN_FILES
     }
 
 

@@ -25,6 +25,7 @@ import pytest
 from tarjama import Translator
 from tarjama.cli import main
 from tarjama.config import Settings
+from tarjama.outputs import RUN_FILES
 
 from ..conftest import TINY_MODEL, shared_data
 
@@ -73,7 +74,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in out.rglob("*")
-        if p.is_file() and p.name != "manifest.json"
+        if p.is_file() and p.name != "manifest.json" and p.name not in RUN_FILES
     }
 
 
