@@ -155,15 +155,17 @@ class FolderRun:
         self.scores: dict[str, list[float]] = {}
         self.failures: list[tuple[str, str]] = []
         self.pending: dict[str, _Pending] = {}
-        self.started = time.perf_counter()
-        # the first file finished is recorded at once: a run killed early still leaves it
-        self.last_checkpoint = self.started - CHECKPOINT_SECONDS
+        self.started = self.last_checkpoint = time.perf_counter()
 
     def run(self) -> RunReport:
         with locked_folder(self.out):
             return self._run()
 
     def _run(self) -> RunReport:
+        # the clock starts once the folder is this run's (waiting for another run is not work),
+        # and the first file finished is recorded at once: a run killed early still leaves it
+        self.started = time.perf_counter()
+        self.last_checkpoint = self.started - CHECKPOINT_SECONDS
         remove_temporaries(self.out)
         self.name_max = _name_max(self.out)
         self.previous = self._previous_entries()
