@@ -120,16 +120,11 @@ def test_scores_of_the_same_translations_agree(ct2, reference) -> None:
 def test_same_output_length_cap(ct2, reference) -> None:
     """Cut short by the cap, both return the same prefix; CTranslate2 also says it was cut
     (the transformers backend cannot tell: the model forces its end token at the cap)."""
-    for backend in (ct2, reference):
-        backend.max_length_ratio, backend.max_length_extra = 0.1, 3
-    try:
-        cut = ct2.translate_batch(CONFIDENT[:2])
-        assert [h.text for h in cut] == [h.text for h in reference.translate_batch(CONFIDENT[:2])]
-        assert all(len(h.text) < 10 for h in cut)
-        assert all(h.truncated for h in cut)
-    finally:
-        for backend in (ct2, reference):
-            backend.max_length_ratio, backend.max_length_extra = 2.0, 16
+    short = {"max_length_ratio": 0.1, "max_length_extra": 3}
+    cut = ct2.with_options(**short).translate_batch(CONFIDENT[:2])
+    assert [h.text for h in cut] == [h.text for h in reference.with_options(**short).translate_batch(CONFIDENT[:2])]
+    assert all(len(h.text) < 10 for h in cut)
+    assert all(h.truncated for h in cut)
 
 
 def test_converted_once_into_a_folder_keyed_by_quantisation(ct2, tiny_model: Path, cache_dir: Path, monkeypatch):

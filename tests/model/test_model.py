@@ -22,7 +22,7 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def translator(tiny_model: Path) -> Translator:
-    return Translator(model_model=str(tiny_model), model_device="cpu", decoding_beams=1)
+    return Translator(model_name=str(tiny_model), model_device="cpu", decoding_beams=1)
 
 
 def similarity(a: str, b: str) -> float:
@@ -57,13 +57,13 @@ def test_cached_runs_return_the_scores_of_uncached_runs(tiny_model: Path, tmp_pa
     text = SEED.read_text(encoding="utf-8")
 
     def scores(**settings: object) -> list[float | None]:
-        t = Translator(model_model=str(tiny_model), model_device="cpu", decoding_beams=1, **settings)
+        t = Translator(model_name=str(tiny_model), model_device="cpu", decoding_beams=1, **settings)
         return [s.score for s in t.translate(text).sentences]
 
     uncached = scores(cache_enabled=False)
     cold = scores(cache_dir=str(tmp_path))  # fills the cache
     warm_translator = Translator(
-        model_model=str(tiny_model), model_device="cpu", decoding_beams=1, cache_dir=str(tmp_path)
+        model_name=str(tiny_model), model_device="cpu", decoding_beams=1, cache_dir=str(tmp_path)
     )
     assert warm_translator.cache is not None
     units = [u for s in warm_translator.segmenter.segment(text).sentences for u in s.units]
@@ -134,7 +134,7 @@ def test_download_saves_a_loadable_copy(tiny_model: Path, tmp_path: Path) -> Non
     assert main(["download", str(tiny_model), "-o", str(copy)]) == 0
     again = Translator(model_name=str(copy), model_device="cpu", decoding_beams=1)
     assert again.translate_sentences(["قال 10."]) == Translator(
-        model_model=str(tiny_model), model_device="cpu", decoding_beams=1
+        model_name=str(tiny_model), model_device="cpu", decoding_beams=1
     ).translate_sentences(["قال 10."])
 
 
@@ -178,7 +178,7 @@ def test_real_articles_keep_quotations_and_names(translator: Translator) -> None
 
 def test_output_cut_at_the_length_cap_is_flagged(tiny_model: Path) -> None:
     capped = Translator(
-        model_model=str(tiny_model), model_device="cpu", decoding_beams=1, decoding_max_length_ratio=0.2,
+        model_name=str(tiny_model), model_device="cpu", decoding_beams=1, decoding_max_length_ratio=0.2,
         decoding_max_length_extra=1, quality_names=False, cache_enabled=False,
     )  # fmt: skip
     short, long = capped.translate("نعم.\nقال الوزير إن الاجتماع انتهى في العاصمة أمس.").sentences
