@@ -58,6 +58,9 @@ logger = logging.getLogger(__name__)
 
 # how often a folder run rewrites its manifest while it works
 CHECKPOINT_SECONDS = 2.0
+# ... and at most this share of its time: the manifest of a 10,000-file run takes seconds to
+# write, and rewriting it every 2 s would make the run's time grow with the square of its files
+CHECKPOINT_SHARE = 0.05
 # write errors that no other file would escape: the run stops rather than fail each file
 _RUN_STOPPERS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
@@ -156,6 +159,7 @@ class FolderRun:
         self.failures: list[tuple[str, str]] = []
         self.pending: dict[str, _Pending] = {}
         self.started = self.last_checkpoint = time.perf_counter()
+        self.checkpoint_cost = 0.0
 
     def run(self) -> RunReport:
         with locked_folder(self.out):
@@ -370,7 +374,8 @@ class FolderRun:
             "warnings": _warnings(pending, sentences),
         }
         self.progress.files_done += 1
-        if time.perf_counter() - self.last_checkpoint >= CHECKPOINT_SECONDS:
+        interval = max(CHECKPOINT_SECONDS, self.checkpoint_cost / CHECKPOINT_SHARE)
+        if time.perf_counter() - self.last_checkpoint >= interval:
             self._checkpoint()
 
     def _fail(self, item: InputFile, problem: str) -> None:
@@ -404,11 +409,13 @@ class FolderRun:
         self.on_progress(self.progress)
 
     def _checkpoint(self) -> None:
-        self.last_checkpoint = time.perf_counter()
+        started = time.perf_counter()
         try:
             write_manifest(self.out, self.manifest())
         except OSError as error:
             raise WriteError(str(self.out / MANIFEST), f"cannot be written ({error.strerror})") from None
+        self.last_checkpoint = time.perf_counter()
+        self.checkpoint_cost = self.last_checkpoint - started
         self.on_progress(self.progress)
 
     def manifest(self) -> dict[str, Any]:
