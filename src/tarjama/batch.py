@@ -31,25 +31,36 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def plan_batches(lengths: Sequence[int], batch_tokens: int, max_sentences: int) -> list[list[int]]:
+def plan_batches(
+    lengths: Sequence[int], batch_tokens: int, max_sentences: int, max_padding: float | None = None
+) -> list[list[int]]:
     """Indices of ``lengths`` grouped into batches, longest first.
 
     Every batch has at most ``max_sentences`` items and ``len(batch) * longest <=
-    batch_tokens``, except that an item longer than the budget gets a batch alone.
+    batch_tokens``, except that an item longer than the budget gets a batch alone. With
+    ``max_padding``, a batch also closes before its padding (``len(batch) * longest -
+    sum``) would pass that share of its tokens: length buckets, so that short sentences
+    do not wait on long ones.
 
     Example:
         >>> plan_batches([3, 10, 4, 9], batch_tokens=20, max_sentences=8)
+        [[1, 3], [2, 0]]
+        >>> plan_batches([3, 10, 4, 9], batch_tokens=40, max_sentences=8, max_padding=0.2)
         [[1, 3], [2, 0]]
     """
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     batches: list[list[int]] = []
     current: list[int] = []
+    tokens = 0
     for index in order:
         longest = lengths[current[0]] if current else lengths[index]
-        if current and (len(current) >= max_sentences or (len(current) + 1) * longest > batch_tokens):
+        size, total = len(current) + 1, tokens + lengths[index]
+        padded = max_padding is not None and size * longest - total > max_padding * total
+        if current and (size > max_sentences or size * longest > batch_tokens or padded):
             batches.append(current)
-            current = []
+            current, tokens = [], 0
         current.append(index)
+        tokens += lengths[index]
     if current:
         batches.append(current)
     return batches
@@ -97,7 +108,7 @@ def translate_pooled(
         nonlocal budget
         if len(sources) > 1 and len(sources) * lengths[sources[0]] > budget:
             # an earlier batch ran out of memory: cut this one to the budget that fits
-            for part in plan_batches([lengths[s] for s in sources], budget, max_sentences):
+            for part in plan_batches([lengths[s] for s in sources], budget, max_sentences, backend.max_padding):
                 run([sources[i] for i in part])
             return
         try:
@@ -122,7 +133,7 @@ def translate_pooled(
         if on_batch is not None:
             on_batch(sum(copies[s] for s in sources))
 
-    for batch in plan_batches([lengths[text] for text in unique], batch_tokens, max_sentences):
+    for batch in plan_batches([lengths[text] for text in unique], batch_tokens, max_sentences, backend.max_padding):
         run([unique[i] for i in batch])
     return [results[text] for text in texts]
 

@@ -33,6 +33,19 @@ def test_batches_hold_every_item_once_within_budget(lengths: list[int], budget: 
         assert [lengths[i] for i in batch] == sorted((lengths[i] for i in batch), reverse=True)
 
 
+@given(
+    st.lists(st.integers(min_value=1, max_value=300), max_size=200),
+    st.sampled_from([0.0, 0.1, 0.2, 0.5]),
+)
+def test_length_buckets_keep_padding_within_its_share(lengths: list[int], share: float) -> None:
+    batches = plan_batches(lengths, 100_000, 64, max_padding=share)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        sizes = [lengths[i] for i in batch]
+        assert len(batch) * max(sizes) - sum(sizes) <= share * sum(sizes)
+        assert sizes == sorted(sizes, reverse=True)
+
+
 def test_results_in_input_order_and_duplicates_translated_once(fake_backend: FakeBackend) -> None:
     texts = ["قال", "الوزير إن الاجتماع انتهى", "قال", "في 10 أكتوبر", "قال"]
     done: list[int] = []

@@ -265,6 +265,9 @@ class CTranslate2Backend(Backend):
     """
 
     name = "ct2"
+    # CTranslate2 sorts each call's sentences by length and splits them into sub-batches
+    # (max_batch_size) itself; fewer, larger calls keep all its workers busy
+    max_padding = None
 
     def __init__(
         self,
