@@ -21,7 +21,7 @@ Systems (``--systems``), each greedy and with beam 4:
 * ``ct2-loop-2x1``, ``ct2-loop-1x2``: the CTranslate2 loop a user who knows it writes
   (``ct2_loop`` below: one ``translate_batch`` over the length-sorted units,
   ``max_batch_size=32``), with 2 workers x 1 thread and 1 x 2; the ratios are taken
-  against the better of the two in each repetition.
+  against the one with the better median (and, stricter, the faster in each repetition).
 * ``tarjama-transformers``, ``tarjama-transformers-int8``, ``tarjama-ct2``:
   ``Translator.translate_sentences`` with tarjama's defaults (threads included) and that
   backend (float32; ``--dtype int8``; CTranslate2 int8).
@@ -371,24 +371,32 @@ def _spread(ratios: list[float]) -> dict[str, Any]:
 
 
 def add_ratios(results: list[dict[str, Any]]) -> None:
-    """Per repetition, each system's tokens/s over each peer's (the best member of the
-    peer group in that repetition); the median and range of those ratios. For a system
+    """Per repetition, each system's tokens/s over each peer's; the median and range of
+    those ratios. A peer group with several members (the CTranslate2 loop at 2x1 and 1x2
+    threads) counts as its member with the best median, as a user who tried both would
+    keep it (``vs_PEER``), and as the faster member in each repetition
+    (``vs_PEER_each_best``, stricter: the best of two noisy samples). For a system
     measured at several thread counts: its best explicit count over its default."""
     rates = {r["system"]: r["target_tokens_per_second"] for r in results}
+    medians = {r["system"]: r["median_target_tokens_per_second"] for r in results}
     repeats = range(len(results[0]["target_tokens_per_second"]))
     for result in results:
         mine = result["target_tokens_per_second"]
         for peer, members in PEERS.items():
-            present = [rates[m] for m in members if m in rates and m != result["system"]]
-            if present:
-                result[f"vs_{peer}"] = _spread([mine[k] / max(p[k] for p in present) for k in repeats])
+            present = [m for m in members if m in rates and m != result["system"]]
+            if not present:
+                continue
+            best = max(present, key=lambda m: medians[m])
+            result[f"vs_{peer}"] = {"peer": best, **_spread([mine[k] / rates[best][k] for k in repeats])}
+            if len(present) > 1:
+                result[f"vs_{peer}_each_best"] = _spread([mine[k] / max(rates[m][k] for m in present) for k in repeats])
     for result in results:
         system, threads = parse_system(result["system"])
         explicit = [r for r in results if r["system"].startswith(f"{system}@") and not r["system"].endswith("@default")]
         if threads is None and explicit:
-            best = [max(r["target_tokens_per_second"][k] for r in explicit) for k in repeats]
+            best_rates = [max(r["target_tokens_per_second"][k] for r in explicit) for k in repeats]
             result["best_explicit_threads_over_default"] = _spread(
-                [b / m for b, m in zip(best, result["target_tokens_per_second"], strict=True)]
+                [b / m for b, m in zip(best_rates, result["target_tokens_per_second"], strict=True)]
             )
 
 

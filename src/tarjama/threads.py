@@ -94,7 +94,9 @@ def _read_v1(folder: Path) -> float | None:
 
 def prepare_openmp() -> None:
     """Set the OpenMP environment (``OPENMP_ENVIRONMENT``) before a backend loads its
-    runtime; values already set, by the user or the shell, are kept."""
+    runtime; values already set, by the user or the shell, are kept. libgomp reads the
+    environment once, when it is loaded (by ``import torch`` or ``import ctranslate2``):
+    in a program that imported either before, set ``OMP_WAIT_POLICY`` yourself."""
     for name, value in OPENMP_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
 

@@ -283,6 +283,7 @@ class CTranslate2Backend(Backend):
         inter_threads: int = 0,
         intra_threads: int = 0,
     ) -> None:
+        prepare_openmp()  # before CTranslate2 loads its OpenMP runtime, which reads the environment once
         _import_ctranslate2()
         if installed_version("transformers") is None:  # the tokenizer's library
             raise MissingExtraError("transformers", "transformers")
@@ -331,8 +332,6 @@ class CTranslate2Backend(Backend):
     def translator(self) -> Any:
         """The ``ctranslate2.Translator``, loaded on first use."""
         if self._loaded.translator is None:
-            if self.device == "cpu":
-                prepare_openmp()
             try:
                 self._loaded.translator = _import_ctranslate2().Translator(
                     str(self.converted),

@@ -138,6 +138,7 @@ class TransformersBackend(Backend):
         max_length_extra: int = 16,
         threads: int | None = None,
     ) -> None:
+        prepare_openmp()  # before torch loads its OpenMP runtime, which reads the environment once
         if installed_version("torch") is None or installed_version("transformers") is None:
             raise MissingExtraError("torch" if installed_version("torch") is None else "transformers", "transformers")
         self.model_name = model
@@ -177,8 +178,6 @@ class TransformersBackend(Backend):
         return self._loaded.model
 
     def _load_model(self) -> Any:
-        if self.device == "cpu":
-            prepare_openmp()
         torch = _torch()
         import transformers
 
