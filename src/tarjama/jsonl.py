@@ -100,6 +100,15 @@ def _skip(line: str, index: int) -> int:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def dump_chunks(data: Any, indent: int | None = None) -> Iterator[str]:
+    """``dumps(data, indent)`` piece by piece, to write a large document (the manifest of
+    a 10,000-file run) without holding its whole text, and the list of its pieces that
+    ``json.dumps`` joins, in memory."""
+    for chunk in json.JSONEncoder(ensure_ascii=False, indent=indent).iterencode(data):
+        # a lone surrogate is inside a JSON string, and a string is never split across pieces
+        yield _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", chunk)
+
+
 def dumps(data: Any, indent: int | None = None) -> str:
     """``data`` as JSON, non-ASCII characters as they are, except lone surrogates
     (which a JSON string can hold but UTF-8 cannot encode), written as ``\\uXXXX``."""

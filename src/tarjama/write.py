@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from .document import ArticleTranslation
-from .jsonl import JsonRecord, dumps
+from .jsonl import JsonRecord, dump_chunks, dumps
 from .normalise import NormalisedText, normalise
 
 # temporary files are named .tarjama-XXXXXXXX.tmp (mkstemp's 8 characters): short, so a
@@ -23,13 +25,17 @@ from .normalise import NormalisedText, normalise
 _TEMPORARY = re.compile(r"\.tarjama-[a-z0-9_]{8}\.tmp")
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` so that readers never see a partial file."""
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (UTF-8; a string or its pieces) to ``path`` so that readers never
+    see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tarjama-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            if isinstance(text, str):
+                stream.write(text)
+            else:
+                stream.writelines(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it owner-only; outputs are for sharing
         os.replace(temporary, path)
     except BaseException as error:
@@ -126,4 +132,4 @@ def records_texts(results: list[ArticleTranslation], records: list[JsonRecord]) 
 
 
 def write_json(path: Path, data: Any) -> None:
-    atomic_write(path, dumps(data, indent=2) + "\n")
+    atomic_write(path, chain(dump_chunks(data, indent=2), ["\n"]))
