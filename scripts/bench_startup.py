@@ -90,8 +90,8 @@ def main() -> None:
 
         folder = work / "ant"
         folder.mkdir()
-        for path in sorted(ANT.glob("*.txt"))[: args.articles]:
-            shutil.copy2(path, folder / path.name)
+        for path in sorted(ANT.rglob("*.txt"))[: args.articles]:
+            shutil.copy2(path, folder / f"{path.parent.name}-{path.name}")
         articles = len(list(folder.iterdir()))
         translate = [*tarjama, "translate", str(folder), "--model", str(TINY), "--beams", "1", "-q", "-o"]
         results["ant_first_run"] = repeated(
