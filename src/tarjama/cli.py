@@ -1,8 +1,9 @@
 """The ``tarjama`` command: argument parsing over the public API, errors to exit codes.
 
 Exit codes: each error class has its own (``tarjama.errors``): 0 all good, 1 some files
-failed, 2 usage (option, setting, input), 3 a model or package is missing, 4 the run
-failed while working, 130 interrupted.
+failed, 2 usage or environment (option, setting, input, a missing model or package, an
+output folder or disk that cannot take the work), 3 the run failed while working, 130
+interrupted.
 """
 
 from __future__ import annotations

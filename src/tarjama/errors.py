@@ -7,13 +7,14 @@ code meaning
 ==== ============================================================================
 0    all good
 1    some input files failed; the others were translated (``FolderRun``)
-2    usage: a wrong option, setting, input or reference, or an output folder that
-     cannot be used (``ConfigError``, ``InputError``, ``EvaluationError``,
-     ``OutputError``): fix the command or the files
-3    unavailable: a model, tokenizer or optional package is missing
-     (``ModelLoadError``, ``MissingExtraError``): download or install it
-4    the run failed while working (``WorkerError``, ``CacheError``,
-     ``WriteError``): what was finished is recorded; run the same command again to go on
+2    usage or environment: a wrong option, setting, input or reference
+     (``ConfigError``, ``InputError``, ``EvaluationError``); a model, tokenizer or
+     optional package that is missing (``ModelLoadError``, ``MissingExtraError``); an
+     output folder, disk or cache that cannot take the work (``OutputError``,
+     ``WriteError``, ``CacheError``): fix the command, the files or the machine. What
+     was finished before is recorded.
+3    the run failed while working (``WorkerError``): what was finished is recorded;
+     run the same command again to go on
 130  interrupted (Ctrl-C)
 ==== ============================================================================
 """
@@ -25,8 +26,7 @@ from typing import ClassVar
 EXIT_OK = 0
 EXIT_FILES_FAILED = 1
 EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3
-EXIT_FAILED = 4
+EXIT_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -43,13 +43,9 @@ class ConfigError(TarjamaError):
 class ModelLoadError(TarjamaError):
     """A model or tokenizer cannot be loaded (not cached, hub unreachable, wrong folder)."""
 
-    exit_code = EXIT_UNAVAILABLE
-
 
 class MissingExtraError(TarjamaError):
     """An optional dependency is not installed."""
-
-    exit_code = EXIT_UNAVAILABLE
 
     def __init__(self, module: str, extra: str) -> None:
         super().__init__(f"{module} is not installed: pip install 'tarjama[{extra}]'")
@@ -86,8 +82,6 @@ class WriteError(FileError):
     """An output could not be written for a reason no other file escapes (a full disk, a
     read-only file system): the run stops, and the files finished before are recorded."""
 
-    exit_code = EXIT_FAILED
-
 
 class WorkerError(TarjamaError):
     """A worker of the Ray engine kept dying: its window could not be translated."""
@@ -97,5 +91,3 @@ class WorkerError(TarjamaError):
 
 class CacheError(TarjamaError):
     """The translation cache (an SQLite file) cannot be opened, read or written."""
-
-    exit_code = EXIT_FAILED

@@ -92,7 +92,7 @@ def test_missing_model_fails_fast_with_the_way_out(tmp_path: Path, capsys: pytes
     code = main(["translate", str(SEED), "-o", str(tmp_path / "out"), "-q"])
     assert time.perf_counter() - started < 30
     err = capsys.readouterr().err
-    assert code == 3
+    assert code == 2
     assert "Helsinki-NLP/opus-mt-ar-en' is not available offline" in err
     assert "tarjama download Helsinki-NLP/opus-mt-ar-en -o DIR" in err and "--model DIR" in err
     assert "Traceback" not in err
@@ -110,13 +110,13 @@ def test_missing_model_fails_fast_without_offline_mode(tmp_path: Path) -> None:
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert time.perf_counter() - started < 30
-    assert done.returncode == 3
+    assert done.returncode == 2
     assert "is not available offline and could not be downloaded" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_missing_model_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["translate", str(SEED), "-o", str(tmp_path), "--model", str(tmp_path / "nothing")]) == 3
+    assert main(["translate", str(SEED), "-o", str(tmp_path), "--model", str(tmp_path / "nothing")]) == 2
     assert "cannot load a model from the folder" in capsys.readouterr().err
 
 
@@ -160,10 +160,12 @@ def test_segment_prints_sentences(capsys: pytest.CaptureFixture[str]) -> None:
         (errors.ConfigError("bad setting"), 2),
         (errors.InputError("a.txt", "no such file"), 2),
         (errors.EvaluationError("b.en.txt", "3 lines, the reference has 4"), 2),
-        (errors.ModelLoadError("no model"), 3),
-        (errors.MissingExtraError("ray", "ray"), 3),
-        (errors.WorkerError("a worker died"), 4),
-        (errors.CacheError("database is locked"), 4),
+        (errors.ModelLoadError("no model"), 2),
+        (errors.MissingExtraError("ray", "ray"), 2),
+        (errors.OutputError("out", "is a file, not a folder"), 2),
+        (errors.WriteError("out/a.en.txt", "cannot be written (No space left on device)"), 2),
+        (errors.CacheError("database is locked"), 2),
+        (errors.WorkerError("a worker died"), 3),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
 )

@@ -43,7 +43,7 @@ def test_missing_ray_names_the_extra(
         RayEngine(Settings(), build=Translator)
     (tmp_path / "a.txt").write_text("قال الوزير.", encoding="utf-8")
     argv = ["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--backend", "fake", "--engine", "ray"]
-    assert main([*argv, "--no-cache", "-q"]) == 3
+    assert main([*argv, "--no-cache", "-q"]) == 2
     assert "tarjama: error: ray is not installed: pip install 'tarjama[ray]'" in capsys.readouterr().err
 
 

