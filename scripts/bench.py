@@ -165,11 +165,28 @@ class _Timed:
         started = time.perf_counter()
         output = self.call(*args, **kwargs)
         self.seconds += time.perf_counter() - started
+        if self.ct2 and kwargs.get("asynchronous"):
+            return [_TimedResult(future, self) for future in output]
         if self.ct2:
             self.produced += sum(len(r.hypotheses[0]) for r in output)
         else:
             sequences = output.sequences if hasattr(output, "sequences") else output
             self.produced += sequences.shape[0] * (sequences.shape[1] - 1)
+        return output
+
+
+class _TimedResult:
+    """A CTranslate2 future whose ``result`` counts, as time inside the model, the wait
+    for it: the pipeline's own time is what it spends outside calls and waits."""
+
+    def __init__(self, future: Any, timed: _Timed) -> None:
+        self.future, self.timed = future, timed
+
+    def result(self) -> Any:
+        started = time.perf_counter()
+        output = self.future.result()
+        self.timed.seconds += time.perf_counter() - started
+        self.timed.produced += len(output.hypotheses[0])
         return output
 
 

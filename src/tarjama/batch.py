@@ -104,8 +104,14 @@ def translate_pooled(
     lengths = {text: backend.count_tokens(text) for text in unique}
     budget = batch_tokens
 
-    def run(sources: list[str]) -> None:
+    def halve(sources: list[str]) -> None:
+        """After ``sources`` ran out of memory: halve the budget for the rest of the call."""
         nonlocal budget
+        budget = len(sources) * lengths[sources[0]] // 2
+        logger.warning("out of memory on %d sentences; retrying in halves of at most %d tokens", len(sources), budget)
+
+    def run(sources: list[str]) -> None:
+        """Translate ``sources`` alone, cut to the budget, halving it on running out of memory."""
         if len(sources) > 1 and len(sources) * lengths[sources[0]] > budget:
             # an earlier batch ran out of memory: cut this one to the budget that fits
             for part in plan_batches([lengths[s] for s in sources], budget, max_sentences, backend.max_padding):
@@ -116,12 +122,12 @@ def translate_pooled(
         except Exception as error:
             if len(sources) == 1 or not is_out_of_memory(error):
                 raise
-            budget = len(sources) * lengths[sources[0]] // 2
-            logger.warning(
-                "out of memory on %d sentences; retrying in halves of at most %d tokens", len(sources), budget
-            )
+            halve(sources)
             run(sources)
             return
+        keep(sources, hypotheses)
+
+    def keep(sources: list[str], hypotheses: list[Hypothesis]) -> None:
         if len(hypotheses) != len(sources):
             raise RuntimeError(
                 f"backend {backend.name!r} returned {len(hypotheses)} translations for {len(sources)} sentences"
@@ -133,8 +139,20 @@ def translate_pooled(
         if on_batch is not None:
             on_batch(sum(copies[s] for s in sources))
 
-    for batch in plan_batches([lengths[text] for text in unique], batch_tokens, max_sentences, backend.max_padding):
-        run([unique[i] for i in batch])
+    plan = plan_batches([lengths[text] for text in unique], batch_tokens, max_sentences, backend.max_padding)
+    batches = [[unique[i] for i in batch] for batch in plan]
+    done = 0
+    try:
+        for hypotheses in backend.translate_batches(batches):
+            keep(batches[done], hypotheses)
+            done += 1
+    except Exception as error:
+        if done == len(batches) or len(batches[done]) == 1 or not is_out_of_memory(error):
+            raise
+        # the rest batch by batch, the one that ran out of memory in halves
+        halve(batches[done])
+        for sources in batches[done:]:
+            run(sources)
     return [results[text] for text in texts]
 
 

@@ -77,6 +77,22 @@ def test_same_translations_on_sentences_the_model_is_sure_of(ct2, reference) -> 
     assert [h.text for h in ct2.translate_batch(sentences)] == [h.text for h in reference.translate_batch(sentences)]
 
 
+def test_queued_batches_give_what_each_batch_gives_alone(tiny_model: Path, cache_dir: Path) -> None:
+    # two workers, sub-batches of at most 4 sentences (CPU_HYPOTHESES at 16 beams): the
+    # batches of 6, 9 and 1 sentences are queued together and come back in order
+    settings = {"device": "cpu", "compute_type": "float32", "beams": 16, "threads": 2}
+    backend = load_backend("ct2", model=str(tiny_model), cache_dir=str(cache_dir), **settings)
+    arabic = shared_data("ntrex128", "newstest2019-ref.arb.txt").read_text(encoding="utf-8").splitlines()
+    sentences = CONFIDENT + [line.strip() for line in arabic if 0 < len(line.strip()) < 60][:12]
+    batches = [sentences[:6], sentences[6:15], sentences[15:16]]
+    assert [len(b) for b in batches] == [6, 9, 1]
+    queued = list(backend.translate_batches(batches))
+    alone = [backend.translate_batch(batch) for batch in batches]
+    assert [[h.text for h in hs] for hs in queued] == [[h.text for h in hs] for hs in alone]
+    for ours, theirs in zip(queued, alone, strict=True):
+        assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], abs=1e-4)
+
+
 def test_high_agreement_on_real_news_lines(ct2, reference) -> None:
     arabic = shared_data("ntrex128", "newstest2019-ref.arb.txt").read_text(encoding="utf-8").splitlines()
     lines = [line.strip() for line in arabic if 0 < len(line.strip()) < 110][:40]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -88,6 +88,29 @@ def test_out_of_memory_halves_the_batch_and_retries() -> None:
     assert sum(done) == 40
     # 16 -> 8 -> 4 on the first batch; the smaller budget then holds for the others
     assert backend.failures == 2
+
+
+class QueuingFake(SmallMemoryFake):
+    """An engine that takes every batch at once (``translate_batches``) and fails, out of
+    memory, on the first one too big for it, after yielding those before it."""
+
+    def translate_batches(self, batches: Iterable[list[str]]) -> Iterator[list[Hypothesis]]:
+        queued = list(batches)
+        self.queued.append(len(queued))
+        for batch in queued:
+            yield self.translate_batch(batch)
+
+
+def test_out_of_memory_in_an_engines_queue_finishes_batch_by_batch() -> None:
+    texts = [f"جملة {'طويلة ' * (i % 3)}رقم {i}" for i in range(30)]  # 4 to 6 tokens
+    backend = QueuingFake(room=6 * 5)
+    backend.queued = []
+    done: list[int] = []
+    results = translate_pooled(texts, backend, batch_tokens=6 * 8, max_sentences=8, on_batch=done.append)
+    assert [h.text for h in results] == [transliterate(t) for t in texts]
+    assert backend.queued == [len(plan_batches([backend.count_tokens(t) for t in texts], 6 * 8, 8, 0.2))]
+    assert sorted(s for batch in backend.batches for s in batch) == sorted(texts)
+    assert sum(done) == 30
 
 
 def test_runtime_error_naming_out_of_memory_counts_too() -> None:

@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import importlib.metadata
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -82,6 +83,13 @@ class Backend(ABC):
     @abstractmethod
     def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
         """Translate ``sentences``; one hypothesis each, in order."""
+
+    def translate_batches(self, batches: Iterable[list[str]]) -> Iterator[list[Hypothesis]]:
+        """Translate each of ``batches``, yielding its hypotheses, batch by batch in
+        order. One batch after another here; an engine with workers of its own
+        overrides it to keep them all busy from one batch to the next."""
+        for batch in batches:
+            yield self.translate_batch(batch)
 
     def count_tokens(self, text: str) -> int:
         """Length of ``text`` in the model's input tokens (used for batching and

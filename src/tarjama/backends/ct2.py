@@ -19,6 +19,8 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,8 @@ MAX_THREADS = 4
 CPU_SENTENCES, CPU_HYPOTHESES = 32, 64
 # texts whose input tokens are kept between counting and translating (a window holds 2,048)
 PIECES_KEPT = 16384
+# batches queued per worker (``translate_batches``)
+QUEUED = 2
 
 
 @dataclass
@@ -381,6 +385,23 @@ class CTranslate2Backend(Backend):
         return output_cap(longest, self.decoding.max_length_ratio, self.decoding.max_length_extra, self._max_positions)
 
     def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        # one call: each worker takes a share of the batch
+        return self._hypotheses(self._submit(sentences, self._sub_batch(len(sentences)), asynchronous=False))
+
+    def translate_batches(self, batches: Iterable[list[str]]) -> Iterator[list[Hypothesis]]:
+        """Batches queued ``QUEUED`` ahead, each in sub-batches as large as the CPU
+        limits allow: a worker that finishes takes the next sub-batch, of this batch or the
+        next, instead of waiting for the others at the end of every batch."""
+        pending: deque[list[Any]] = deque()
+        for batch in batches:
+            pending.append(self._submit(batch, self._even_sub_batch(len(batch)), asynchronous=True))
+            if len(pending) > QUEUED * self.inter_threads:
+                yield self._hypotheses([result.result() for result in pending.popleft()])
+        while pending:
+            yield self._hypotheses([result.result() for result in pending.popleft()])
+
+    def _submit(self, sentences: list[str], max_batch_size: int, asynchronous: bool) -> list[Any]:
+        """CTranslate2's results for ``sentences`` (futures if ``asynchronous``)."""
         limit = self._max_positions
         tokens = [self._pieces(s) for s in sentences]
         if limit is not None:  # truncated as transformers does: the first tokens, then the end token
@@ -389,21 +410,26 @@ class CTranslate2Backend(Backend):
         # transformers counts the end token in its cap, and a model with a forced end token
         # spends the last position on it; CTranslate2 counts neither
         decoding = cap - 1 if self.conversion.forced_eos_token_id is not None else cap
-        results = self.translator.translate_batch(
-            tokens,
-            beam_size=self.decoding.beams,
-            no_repeat_ngram_size=self.decoding.no_repeat_ngram_size,
-            num_hypotheses=1,
-            max_decoding_length=max(1, decoding),
-            max_input_length=0,
-            return_end_token=True,
-            # the sum of the output tokens' log-probabilities divided by the output
-            # length, end token included (length_penalty 1, CTranslate2's default, for
-            # greedy and beam search alike): the transformers backend's score
-            return_scores=True,
-            length_penalty=1.0,
-            max_batch_size=self._sub_batch(len(tokens)),
+        return list(
+            self.translator.translate_batch(
+                tokens,
+                beam_size=self.decoding.beams,
+                no_repeat_ngram_size=self.decoding.no_repeat_ngram_size,
+                num_hypotheses=1,
+                max_decoding_length=max(1, decoding),
+                max_input_length=0,
+                return_end_token=True,
+                # the sum of the output tokens' log-probabilities divided by the output
+                # length, end token included (length_penalty 1, CTranslate2's default, for
+                # greedy and beam search alike): the transformers backend's score
+                return_scores=True,
+                length_penalty=1.0,
+                max_batch_size=max_batch_size,
+                asynchronous=asynchronous,
+            )
         )
+
+    def _hypotheses(self, results: list[Any]) -> list[Hypothesis]:
         tokenizer = self.tokenizer
         end, special = tokenizer.eos_token, frozenset(tokenizer.all_special_tokens)
         hypotheses = []
@@ -419,13 +445,26 @@ class CTranslate2Backend(Backend):
             hypotheses.append(Hypothesis(text.strip(), truncated=not ended, score=score))
         return hypotheses
 
+    def _cpu_limit(self) -> int | None:
+        """The most sentences of a sub-batch on the CPU (``CPU_SENTENCES``, ``CPU_HYPOTHESES``)."""
+        if self.device != "cpu":
+            return None
+        return min(CPU_SENTENCES, max(1, CPU_HYPOTHESES // self.decoding.beams))
+
     def _sub_batch(self, sentences: int) -> int:
-        """CTranslate2's ``max_batch_size``: with several workers each takes a share of
-        the batch; on the CPU shares stay within ``CPU_SENTENCES`` and ``CPU_HYPOTHESES``."""
+        """CTranslate2's ``max_batch_size`` for a batch alone: with several workers each
+        takes a share of the batch; on the CPU shares stay within the CPU limits."""
         size = -(-sentences // self.inter_threads)
-        if self.device == "cpu":
-            size = min(size, CPU_SENTENCES, max(1, CPU_HYPOTHESES // self.decoding.beams))
+        size = min(size, self._cpu_limit() or size)
         return 0 if size >= sentences else size
+
+    def _even_sub_batch(self, sentences: int) -> int:
+        """CTranslate2's ``max_batch_size`` for a batch among others: as few sub-batches as
+        the CPU limits allow, of even sizes (100 in 4 of 25, not 32 + 32 + 32 + 4)."""
+        limit = self._cpu_limit()
+        if limit is None or sentences <= limit:
+            return 0
+        return -(-sentences // -(-sentences // limit))
 
     def describe(self) -> dict[str, Any]:
         return {
