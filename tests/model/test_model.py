@@ -95,6 +95,30 @@ def test_beam_scores_are_mean_token_log_probabilities(tiny_model: Path) -> None:
     assert [h.score for h in greedy.translate_batch(sentences)] == pytest.approx(ours, abs=1e-4)
 
 
+def test_beam_cache_leaves_the_beam_search_unchanged(tiny_model: Path) -> None:
+    """The beam cache that does not reorder cross-attention states (``beam_cache``) gives
+    transformers' own beam search, token for token and score for score, on a padded
+    batch of sentences of different lengths."""
+    import torch
+
+    from tarjama.backends import load_backend
+    from tarjama.backends.transformers import beam_cache
+
+    backend = load_backend("transformers", model=str(tiny_model), device="cpu", dtype="float32", beams=4)
+    sentences = [s.text for s in Translator(backend=backend).segmenter.segment(SEED.read_text("utf-8")).sentences]
+    batch = [*sorted(sentences, key=len)[-9:-5], "نعم."]
+    assert beam_cache(backend.model, 4) and not beam_cache(backend.model, 1)
+    inputs = backend.tokenizer(batch, return_tensors="pt", padding=True)
+    settings = {"num_beams": 4, "max_new_tokens": 400, "return_dict_in_generate": True, "output_scores": True}
+    with torch.inference_mode():
+        own = backend.model.generate(**inputs, **settings)
+        ours = backend.model.generate(**inputs, **settings, **beam_cache(backend.model, 4))
+    assert torch.equal(own.sequences, ours.sequences)
+    assert torch.equal(own.sequences_scores, ours.sequences_scores)
+    decoded = backend.tokenizer.batch_decode(own.sequences, skip_special_tokens=True)
+    assert [h.text for h in backend.translate_batch(batch)] == [t.strip() for t in decoded]
+
+
 def test_article_translation_keeps_layout(translator: Translator) -> None:
     original = SEED.read_text(encoding="utf-8")
     result = translator.translate(original)

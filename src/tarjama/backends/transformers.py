@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -227,6 +228,7 @@ class TransformersBackend(Backend):
                 max_length=None,
                 return_dict_in_generate=True,
                 logits_processor=LogitsProcessorList([steps]),
+                **beam_cache(model, self.decoding.beams),
             )
         sequences = output.sequences
         beams = getattr(output, "beam_indices", None)
@@ -301,6 +303,46 @@ class StepLogProbs:
         lengths = used.sum(dim=1)
         totals = (log_probs * used).sum(dim=1)
         return [float(t / n) if n else None for t, n in zip(totals.tolist(), lengths.tolist(), strict=True)]
+
+
+def beam_cache(model: Any, beams: int) -> dict[str, Any]:
+    """``generate``'s cache argument for beam search with an encoder-decoder model: a
+    cache that reorders only the decoder's self-attention states when beams are
+    re-ranked, not the cross-attention states.
+
+    transformers 5's ``EncoderDecoderCache`` copies both at every step, but the
+    cross-attention states of a sentence's beams are the same rows of its encoder
+    output, and beams are only ever re-ranked among the beams of one sentence, so that
+    copy changes nothing: the outputs are identical. Leaving it out took a sixth to a
+    quarter off beam search's CPU time on the tiny character model (the copy grows with
+    the source length, the model's layers and the beams). Empty (generate's own cache) for greedy search, and for a
+    transformers without ``EncoderDecoderCache``.
+    """
+    import transformers
+
+    if beams <= 1 or not model.config.is_encoder_decoder or not hasattr(transformers, "EncoderDecoderCache"):
+        return {}
+    config = model.config.get_text_config(decoder=True)
+    cache = _self_attention_reordered()(
+        transformers.DynamicCache(config=config), transformers.DynamicCache(config=config)
+    )
+    # transformers 5 names generate's cache argument ``cache``; 4.x ``past_key_values``
+    major = int((installed_version("transformers") or "5").split(".")[0])
+    return {"cache" if major >= 5 else "past_key_values": cache}
+
+
+@functools.cache
+def _self_attention_reordered() -> type:
+    """``EncoderDecoderCache`` that leaves its cross-attention states in place on
+    ``reorder_cache`` (see ``beam_cache``); made on first use, as transformers is
+    imported only then."""
+    from transformers import EncoderDecoderCache
+
+    class SelfAttentionReordered(EncoderDecoderCache):
+        def reorder_cache(self, beam_idx: Any) -> None:
+            self.self_attention_cache.reorder_cache(beam_idx)
+
+    return SelfAttentionReordered
 
 
 def quantize_int8(model: Any) -> Any:
