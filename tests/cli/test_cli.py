@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -152,6 +153,29 @@ def test_segment_prints_sentences(capsys: pytest.CaptureFixture[str]) -> None:
     paragraphs = capsys.readouterr().out.strip().split("\n\n")
     assert len(paragraphs) == 15
     assert paragraphs[5].splitlines()[1] == "ولم تعلن اى جماعة مسئوليتها عن الهجوم ."
+
+
+def test_the_program_leaves_its_objects_out_of_the_collectors_last_rounds(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the ``tarjama`` program (no ``argv``), ``main`` freezes what is alive when it
+    returns, even on an early exit, so the interpreter's shutdown does not go over it
+    again; called with arguments, from a Python program, it leaves the collector alone."""
+    gc.unfreeze()
+    try:
+        assert main(["segment", str(SEED)]) == 0
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr(sys, "argv", ["tarjama", "segment", str(SEED)])
+        assert main() == 0
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        monkeypatch.setattr(sys, "argv", ["tarjama", "--version"])
+        with pytest.raises(SystemExit):
+            main()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "tarjama" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

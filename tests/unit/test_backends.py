@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from tarjama.backends import Backend, Hypothesis, load_backend, register_backend
-from tarjama.backends.base import Decoding
+from tarjama.backends.base import Decoding, collector_paused
 from tarjama.errors import ConfigError
 
 
@@ -40,3 +42,20 @@ def test_a_backend_gets_the_settings_it_declares_and_takes_no_others() -> None:
     assert isinstance(backend, Echo) and backend.decoding.beams == 3
     with pytest.raises(TypeError, match="dtype"):
         Echo("m", dtype="float16")  # type: ignore[call-arg]
+
+
+def test_the_collector_is_paused_while_loading_and_left_as_it_was() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("the model cannot be loaded")
+    assert gc.isenabled()
+    gc.disable()  # a program that runs without the collector keeps it off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

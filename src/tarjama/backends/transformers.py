@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ..config import DTYPES
 from ..errors import ConfigError, MissingExtraError, ModelLoadError
 from ..threads import configure_torch, default_threads, prepare_openmp
-from .base import Backend, Decoding, Hypothesis, installed_version, output_cap
+from .base import Backend, Decoding, Hypothesis, collector_paused, installed_version, output_cap
 
 logger = logging.getLogger(__name__)
 
@@ -167,15 +167,17 @@ class TransformersBackend(Backend):
     @property
     def tokenizer(self) -> Any:
         if self._loaded.tokenizer is None:
-            import transformers
+            with collector_paused():
+                import transformers
 
-            self._loaded.tokenizer = self._from_pretrained(transformers.AutoTokenizer)
+                self._loaded.tokenizer = self._from_pretrained(transformers.AutoTokenizer)
         return self._loaded.tokenizer
 
     @property
     def model(self) -> Any:
         if self._loaded.model is None:
-            self._loaded.model = self._load_model()
+            with collector_paused():
+                self._loaded.model = self._load_model()
         return self._loaded.model
 
     def _load_model(self) -> Any:
