@@ -76,3 +76,25 @@ def test_fingerprint_of_a_finished_rerun_imports_no_torch(tiny_model: Path, tmp_
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=120, env=env
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_run_the_cache_answers_imports_no_torch(tiny_model: Path, tmp_path: Path) -> None:
+    """Every sentence in the cache: the tokenizer is loaded (to cut and count the
+    sentences) but neither the weights nor torch, as the tokenizer's class is read from
+    its ``tokenizer_config.json`` instead of through ``AutoTokenizer``'s model config."""
+    settings = {"model_name": str(tiny_model), "model_device": "cpu", "decoding_beams": 1}
+    settings["cache_dir"] = str(tmp_path / "cache")
+    Translator(**settings).translate_folder([SEED], tmp_path / "out")
+    code = (
+        "import json, sys\n"
+        "from tarjama import Translator\n"
+        f"report = Translator(**{settings!r}).translate_folder([{str(SEED)!r}], {str(tmp_path / 'again')!r})\n"
+        "assert report.manifest['totals']['done'] == 1, report.manifest['totals']\n"
+        "print(json.dumps(sorted(m for m in ('torch', 'transformers') if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=120
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["transformers"]
+    outputs = [sorted(p.read_text("utf-8") for p in (tmp_path / out).glob("*.en.txt")) for out in ("out", "again")]
+    assert outputs[0] and outputs[0] == outputs[1]

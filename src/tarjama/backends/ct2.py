@@ -31,7 +31,7 @@ from ..errors import ConfigError, MissingExtraError
 from ..identity import model_folder_identity
 from ..threads import default_threads, prepare_openmp
 from .base import Backend, Decoding, Hypothesis, installed_version, output_cap
-from .transformers import first_line, hub_config, is_folder_name, model_unavailable
+from .transformers import first_line, hub_config, is_folder_name, model_unavailable, tokenizer_loader
 
 logger = logging.getLogger(__name__)
 
@@ -133,20 +133,10 @@ def _source_identity(name: str, revision: str | None) -> tuple[str, str]:
 
 
 def _load_tokenizer(folder: Path) -> Any:
-    """The model's own tokenizer: the class its ``tokenizer_config.json`` names, which is
-    what ``AutoTokenizer`` picks. It is loaded by that class directly because
-    ``AutoTokenizer`` reads the model config through modules that import torch (about
-    190 MB resident), which CTranslate2 does not need."""
-    import transformers
-
-    try:
-        named = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8")).get("tokenizer_class")
-    except (OSError, ValueError):
-        named = None
-    tokenizer_class = getattr(transformers, named, None) if isinstance(named, str) else None
+    """The model's own tokenizer, without importing torch (``tokenizer_loader``)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
-        return (tokenizer_class or transformers.AutoTokenizer).from_pretrained(str(folder))
+        return tokenizer_loader(folder).from_pretrained(str(folder))
 
 
 def _forced_eos(source: str, revision: str | None, config: dict[str, Any]) -> int | None:
