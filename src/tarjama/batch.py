@@ -32,21 +32,28 @@ T = TypeVar("T")
 
 
 def plan_batches(
-    lengths: Sequence[int], batch_tokens: int, max_sentences: int, max_padding: float | None = None
+    lengths: Sequence[int],
+    batch_tokens: int,
+    max_sentences: int,
+    max_padding: float | None = None,
+    min_bucket: int = 1,
 ) -> list[list[int]]:
     """Indices of ``lengths`` grouped into batches, longest first.
 
     Every batch has at most ``max_sentences`` items and ``len(batch) * longest <=
     batch_tokens``, except that an item longer than the budget gets a batch alone. With
-    ``max_padding``, a batch also closes before its padding (``len(batch) * longest -
-    sum``) would pass that share of its tokens: length buckets, so that short sentences
-    do not wait on long ones.
+    ``max_padding``, a batch that holds ``min_bucket`` items or more also closes before
+    its padding (``len(batch) * longest - sum``) would pass that share of its tokens:
+    length buckets, so that short sentences do not wait on long ones, but none so small
+    that it costs more than the padding it saves.
 
     Example:
         >>> plan_batches([3, 10, 4, 9], batch_tokens=20, max_sentences=8)
         [[1, 3], [2, 0]]
         >>> plan_batches([3, 10, 4, 9], batch_tokens=40, max_sentences=8, max_padding=0.2)
         [[1, 3], [2, 0]]
+        >>> plan_batches([3, 10, 4, 9], batch_tokens=40, max_sentences=8, max_padding=0.2, min_bucket=3)
+        [[1, 3, 2], [0]]
     """
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     batches: list[list[int]] = []
@@ -55,7 +62,7 @@ def plan_batches(
     for index in order:
         longest = lengths[current[0]] if current else lengths[index]
         size, total = len(current) + 1, tokens + lengths[index]
-        padded = max_padding is not None and size * longest - total > max_padding * total
+        padded = max_padding is not None and len(current) >= min_bucket and size * longest - total > max_padding * total
         if current and (size > max_sentences or size * longest > batch_tokens or padded):
             batches.append(current)
             current, tokens = [], 0
@@ -103,6 +110,7 @@ def translate_pooled(
     unique = [text for text in copies if text not in results]
     lengths = {text: backend.count_tokens(text) for text in unique}
     budget = batch_tokens
+    bucket = backend.min_bucket_sentences
 
     def halve(sources: list[str]) -> None:
         """After ``sources`` ran out of memory: halve the budget for the rest of the call."""
@@ -114,7 +122,7 @@ def translate_pooled(
         """Translate ``sources`` alone, cut to the budget, halving it on running out of memory."""
         if len(sources) > 1 and len(sources) * lengths[sources[0]] > budget:
             # an earlier batch ran out of memory: cut this one to the budget that fits
-            for part in plan_batches([lengths[s] for s in sources], budget, max_sentences, backend.max_padding):
+            for part in plan_batches([lengths[s] for s in sources], budget, max_sentences, backend.max_padding, bucket):
                 run([sources[i] for i in part])
             return
         try:
@@ -139,7 +147,8 @@ def translate_pooled(
         if on_batch is not None:
             on_batch(sum(copies[s] for s in sources))
 
-    plan = plan_batches([lengths[text] for text in unique], batch_tokens, max_sentences, backend.max_padding)
+    sizes = [lengths[text] for text in unique]
+    plan = plan_batches(sizes, batch_tokens, max_sentences, backend.max_padding, bucket)
     batches = [[unique[i] for i in batch] for batch in plan]
     done = 0
     try:

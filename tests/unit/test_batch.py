@@ -46,6 +46,33 @@ def test_length_buckets_keep_padding_within_its_share(lengths: list[int], share:
         assert sizes == sorted(sizes, reverse=True)
 
 
+@given(
+    st.lists(st.integers(min_value=1, max_value=300), max_size=200),
+    st.integers(min_value=1, max_value=4000),
+    st.integers(min_value=1, max_value=64),
+    st.integers(min_value=1, max_value=32),
+)
+def test_no_length_bucket_smaller_than_its_minimum(lengths: list[int], budget: int, cap: int, least: int) -> None:
+    """A batch closes for padding only once it holds ``min_bucket`` items: a smaller
+    batch is the last, or the next item would have broken the budget or the cap."""
+    batches = plan_batches(lengths, budget, cap, max_padding=0.2, min_bucket=least)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches[:-1]:
+        longest = max(lengths[i] for i in batch)
+        assert len(batch) >= least or len(batch) == cap or (len(batch) + 1) * longest > budget
+        assert len(batch) <= cap and (len(batch) == 1 or len(batch) * longest <= budget)
+
+
+def test_transformers_buckets_hold_64_hypotheses_before_padding_closes_them(fake_backend: FakeBackend) -> None:
+    """Issue 15: 32 ANT units at beam 4 made buckets of 7, 12, 5, 3, 1, 3, 1 sentences;
+    a small batch costs nearly what a full one does each decoding step."""
+    assert fake_backend.with_options(beams=4).min_bucket_sentences == 16
+    assert fake_backend.with_options(beams=1).min_bucket_sentences == 64
+    lengths = [100 - 3 * i for i in range(30)]  # padding passes 20% at the 13th
+    assert [len(b) for b in plan_batches(lengths, 100_000, 64, max_padding=0.2)] == [12, 8, 5, 3, 2]
+    assert [len(b) for b in plan_batches(lengths, 100_000, 64, max_padding=0.2, min_bucket=16)] == [16, 14]
+
+
 def test_results_in_input_order_and_duplicates_translated_once(fake_backend: FakeBackend) -> None:
     texts = ["قال", "الوزير إن الاجتماع انتهى", "قال", "في 10 أكتوبر", "قال"]
     done: list[int] = []
