@@ -119,6 +119,38 @@ def test_beam_cache_leaves_the_beam_search_unchanged(tiny_model: Path) -> None:
     assert [h.text for h in backend.translate_batch(batch)] == [t.strip() for t in decoded]
 
 
+def test_beam_scores_when_the_search_runs_past_the_kept_hypotheses(tiny_model: Path) -> None:
+    """The beam backend (its own way of keeping the scores, ``StepLogProbs``, and its
+    own cache) returns what transformers' ``generate`` returns with its defaults and
+    ``output_scores``: the same translations and, as the score, ``sequences_scores``,
+    in float32 and int8.
+
+    The batch mixes sentences of 1 to 30 words of the seed article, so the search goes
+    on for steps after the kept hypotheses ended (issue 15: the scores were read from
+    the wrong steps then, off by 1 to 2)."""
+    import torch
+
+    from tarjama.backends import load_backend
+    from tarjama.backends.base import output_cap
+    from tarjama.segment import Segmenter
+
+    sentences = [s.text for s in Segmenter().segment(SEED.read_text(encoding="utf-8")).sentences][:12]
+    sentences += ["نعم.", "xyz abc"]
+    for dtype in ("float32", "int8"):
+        backend = load_backend("transformers", model=str(tiny_model), device="cpu", dtype=dtype, beams=4, threads=1)
+        ours = backend.translate_batch(sentences)
+        inputs = backend.tokenizer(sentences, return_tensors="pt", padding=True)
+        cap = output_cap(int(inputs["attention_mask"].sum(dim=1).max()), 2.0, 16, None)
+        with torch.inference_mode():
+            output = backend.model.generate(
+                **inputs, num_beams=4, max_new_tokens=cap, return_dict_in_generate=True, output_scores=True
+            )
+        texts = [t.strip() for t in backend.tokenizer.batch_decode(output.sequences, skip_special_tokens=True)]
+        assert [h.text for h in ours] == texts
+        assert [h.score for h in ours] == pytest.approx(output.sequences_scores.tolist(), abs=1e-5)
+        assert len(output.scores) > output.beam_indices.shape[1]  # the search ran past the kept hypotheses
+
+
 def test_article_translation_keeps_layout(translator: Translator) -> None:
     original = SEED.read_text(encoding="utf-8")
     result = translator.translate(original)

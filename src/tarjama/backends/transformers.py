@@ -218,22 +218,24 @@ class TransformersBackend(Backend):
         ).to(self.device)
         longest = int(inputs["attention_mask"].sum(dim=1).max())
         cap = output_cap(longest, self.decoding.max_length_ratio, self.decoding.max_length_extra, self._max_positions)
-        steps = StepLogProbs(top=2 * self.decoding.beams)
+        beams = self.decoding.beams
+        ends = model.generation_config.eos_token_id
+        ends = ends if isinstance(ends, list) else [] if ends is None else [ends]
+        steps = StepLogProbs(beams, ends, normalise=beams == 1)
         with torch.inference_mode():
             output = model.generate(
                 **inputs,
-                num_beams=self.decoding.beams,
+                num_beams=beams,
                 no_repeat_ngram_size=self.decoding.no_repeat_ngram_size,
                 do_sample=False,
                 max_new_tokens=cap,
                 max_length=None,
                 return_dict_in_generate=True,
                 logits_processor=LogitsProcessorList([steps]),
-                **beam_cache(model, self.decoding.beams),
+                **beam_cache(model, beams),
             )
         sequences = output.sequences
-        beams = getattr(output, "beam_indices", None)
-        scores = steps.sequence_scores(sequences, beams, tokenizer.pad_token_id)
+        scores = steps.sequence_scores(sequences, getattr(output, "beam_indices", None), tokenizer.pad_token_id)
         # a row that used every token of the cap was cut short: Marian models force the
         # end token at the cap, so its presence says nothing
         generated = (sequences[:, 1:] != tokenizer.pad_token_id).sum(dim=1).tolist()
@@ -259,48 +261,80 @@ class TransformersBackend(Backend):
 
 class StepLogProbs:
     """A logits processor (placed last, so it sees the scores the search picks from)
-    that keeps, at each decoding step, the ``top`` most probable tokens of each running
-    row and their log-probabilities. Greedy search picks the first of them, beam
-    search one of the first ``2 * beams``; with the output's ``beam_indices`` this is
-    enough to recover each returned sequence's token log-probabilities without keeping
-    the whole vocabulary's scores for every step (``output_scores``: gigabytes for a
-    batch of 64 sentences and 4 beams).
+    that recovers each returned sequence's token log-probabilities without keeping the
+    vocabulary's scores of every step (``output_scores``: gigabytes for a batch of 64
+    sentences and 4 beams) and without a pass over them of its own at every step.
+
+    It holds on to one step's scores until the next step shows which tokens were
+    picked: the last tokens of the rows that run on, and the end token for rows that
+    finished. From the held scores it keeps only those few, for every row of the
+    sentence (``sentence_rows`` rows each: the beams); after ``generate``,
+    ``sequence_scores`` finds each returned token among them by the output's
+    ``beam_indices``. Beam search hands over log-probabilities; greedy search hands
+    over logits, so each row's log-sum-exp is kept too and subtracted.
+
+    Measured at beam 4 on the full-size model (2 cores), a ``log_softmax`` and
+    ``topk`` over the 62,802-token vocabulary at every step cost 12-20% of the time
+    of ``generate``; what is kept here costs a gather of five values a row.
     """
 
-    def __init__(self, top: int) -> None:
-        self.top = max(1, top)
-        self.values: list[Any] = []
-        self.indices: list[Any] = []
+    def __init__(self, sentence_rows: int, ends: list[int], normalise: bool) -> None:
+        self.sentence_rows = max(1, sentence_rows)
+        self.ends = ends
+        self.normalise = normalise
+        self.held: tuple[Any, Any] | None = None  # the last step's scores and log-sum-exp
+        self.tokens: list[Any] = []  # per step: row x candidate token ids
+        self.values: list[Any] = []  # per step: row x their log-probabilities
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
-        # greedy search hands over logits, beam search log-probabilities: log_softmax
-        # turns the first into the second and leaves the second as it is
-        values, indices = scores.float().log_softmax(dim=-1).topk(self.top, dim=-1)
-        self.values.append(values)
-        self.indices.append(indices)
+        if self.held is not None:
+            self.keep(input_ids[:, -1])
+        total = scores.float().logsumexp(dim=-1, keepdim=True) if self.normalise else None
+        self.held = (scores, total)
         return scores
+
+    def keep(self, picked: Any) -> None:
+        """Keep the held step's log-probabilities of ``picked`` (tokens, ``sentence_rows``
+        or fewer a sentence, in sentence order) and of the end tokens, for every row."""
+        import torch
+
+        assert self.held is not None
+        scores, total = self.held
+        rows = scores.shape[0]
+        per_sentence = picked.view(rows // self.sentence_rows, -1)
+        # the same number of candidates at every step (after the last, one pick a sentence)
+        per_sentence = per_sentence[:, [i % per_sentence.shape[1] for i in range(self.sentence_rows)]]
+        candidates = per_sentence.repeat_interleave(self.sentence_rows, dim=0)
+        ends = torch.tensor(self.ends, dtype=candidates.dtype, device=candidates.device).expand(rows, -1)
+        candidates = torch.cat([candidates, ends], dim=1)
+        values = scores.gather(1, candidates).float()
+        self.tokens.append(candidates)
+        self.values.append(values - total if total is not None else values)
+        self.held = None
 
     def sequence_scores(self, sequences: Any, beam_indices: Any, pad: int | None) -> list[float | None]:
         """Each returned sequence's mean token log-probability (end token included)."""
         import torch
 
+        if self.held is not None:  # the last step: its picks are the returned sequences' last tokens
+            self.keep(sequences[:, -1])
         if not self.values:
             return [None] * len(sequences)
-        values, indices = torch.stack(self.values), torch.stack(self.indices)  # step x row x top
-        steps = values.shape[0]
-        tokens = sequences[:, -steps:]
-        if beam_indices is None:  # greedy: row b is always row b
-            rows = torch.arange(len(sequences), device=tokens.device)[:, None].expand(-1, steps)
+        values, candidates = torch.stack(self.values), torch.stack(self.tokens)  # step x row x candidate
+        if beam_indices is None:  # greedy: row b is always row b, and every step added a token
+            rows = torch.arange(len(sequences), device=sequences.device)[:, None].expand(-1, values.shape[0])
         else:
-            rows = beam_indices[:, :steps]
-            tokens = tokens[:, : rows.shape[1]]
+            rows = beam_indices[:, : values.shape[0]]
+        tokens = sequences[:, sequences.shape[1] - rows.shape[1] :]  # after the decoder's start
         used = rows >= 0
         if pad is not None:
             used &= tokens != pad
         step = torch.arange(rows.shape[1], device=tokens.device)[None, :].expand_as(rows)
         at = rows.clamp(min=0)
-        found = indices[step, at] == tokens[..., None]  # sequence x step x top
-        log_probs = torch.where(found, values[step, at], 0.0).sum(dim=-1)
+        found = candidates[step, at] == tokens[..., None]  # sequence x step x candidate
+        # a token found twice among the candidates (picked by two rows) has its value twice
+        first = found & (found.cumsum(dim=-1) == 1)
+        log_probs = torch.where(first, values[step, at], 0.0).sum(dim=-1)
         lengths = used.sum(dim=1)
         totals = (log_probs * used).sum(dim=1)
         return [float(t / n) if n else None for t, n in zip(totals.tolist(), lengths.tolist(), strict=True)]
