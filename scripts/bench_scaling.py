@@ -79,7 +79,7 @@ def run_main(folder: str, out: str) -> None:
     translator = Translator(backend=LetterBackend(), cache_enabled=False)
     report = translator.translate_folder([folder], out)
     seconds = time.perf_counter() - started
-    totals = report.manifest["totals"]
+    totals = report.totals
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "files": totals["done"], "units": totals["units"]}))
 

@@ -251,16 +251,15 @@ def _translate(args: argparse.Namespace) -> int:
             force=args.force,
             on_progress=bar.update,
         )
-    totals = report.manifest["totals"]
+    totals = report.totals
     resumed = f" ({totals['resumed']} done by an earlier run)" if totals["resumed"] else ""
     print(
         f"tarjama: {totals['done']} of {totals['files']} files translated{resumed}, {totals['sentences']} sentences "
         f"in {totals['wall_time_s']:.1f}s; manifest: {args.output / 'manifest.json'}",
         file=sys.stderr,
     )
-    for entry in report.manifest["files"]:
-        for warning in entry.get("warnings", []):
-            print(f"tarjama: warning: {entry['input']}: {warning}", file=sys.stderr)
+    for path, warning in report.warnings:
+        print(f"tarjama: warning: {path}: {warning}", file=sys.stderr)
     for path, problem in report.failures:
         print(f"tarjama: failed: {path}: {problem}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FILES_FAILED

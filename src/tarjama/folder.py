@@ -24,11 +24,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
+import math
 import os
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ from .identity import output_changes
 from .jsonl import JsonRecord, jsonl_records
 from .outputs import (
     MANIFEST,
+    ManifestFiles,
     clear_journal,
     digest,
     journal_written,
@@ -99,14 +103,29 @@ class _Pending:
 
 @dataclass
 class RunReport:
-    """The outcome of a folder run; ``manifest`` is what ``manifest.json`` holds."""
+    """The outcome of a folder run.
 
-    manifest: dict[str, Any]
+    Attributes:
+        folder: the output folder.
+        totals: the manifest's totals.
+        failures: the inputs that failed, with why.
+        warnings: the inputs done (or done before) with something to say, and what.
+    """
+
+    folder: Path
+    totals: dict[str, Any]
     failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        """What ``manifest.json`` holds, read from the folder when first asked (the run
+        does not keep every file's entry in memory: for a large run it is large)."""
+        return read_manifest(self.folder) or {}
 
 
 class FolderRun:
@@ -149,17 +168,18 @@ class FolderRun:
         self.progress = Progress(files_total=len(files))
         # what decides the outputs: the translator's, and how the files are read
         self.fingerprint = f"{fingerprint}-{encoding or 'detect'}-{jsonl_field}"
-        self.entries: dict[str, dict[str, Any]] = {}
         # the top level of the manifest an earlier run left here, and the files it finished
         # that this run redoes because the settings differ, with what changed
         self.previous_run: dict[str, Any] = {}
         self.redone: dict[str, str] = {}
-        # the sentence scores of each file done, for the manifest's totals
-        self.scores: dict[str, list[float]] = {}
+        self.totals = _Totals()
         self.failures: list[tuple[str, str]] = []
+        self.warnings: list[tuple[str, str]] = []
         self.pending: dict[str, _Pending] = {}
         self.started = self.last_checkpoint = time.perf_counter()
         self.checkpoint_cost = 0.0
+        # the totals the manifest last written holds
+        self.recorded_totals: dict[str, Any] = {}
 
     def run(self) -> RunReport:
         with locked_folder(self.out):
@@ -175,24 +195,40 @@ class FolderRun:
         self.previous = self._previous_entries()
         self._announce_redone()
         self.written = _written(self.previous.values())
-        for name, values in read_journal(self.out).items():
+        # what a run killed before its manifest caught up wrote
+        self.journalled = read_journal(self.out)
+        for name, values in self.journalled.items():
             self.written.setdefault(name, []).extend(values)
+        # set when an output this run wrote lost its entry to a later one of the same
+        # name: then only the journal tells that tarjama wrote it
+        self.keep_journal = False
+        self.files_list = ManifestFiles(self.out, self.previous)
         try:
-            for result in self.engine.translate_articles(self._articles(), on_batch=self._batch_done):
-                pending = self.pending[str(result.article.file)]
-                pending.results.append(result)
-                if len(pending.results) == pending.articles:
-                    self._finish(pending)
-        finally:  # interrupted or not, the manifest records every file finished
-            self._checkpoint()
-        if self._journal_recorded():
-            clear_journal(self.out)
-        return RunReport(self.manifest(), self.failures)
+            try:
+                for result in self.engine.translate_articles(self._articles(), on_batch=self._batch_done):
+                    pending = self.pending[str(result.article.file)]
+                    pending.results.append(result)
+                    if len(pending.results) == pending.articles:
+                        self._finish(pending)
+            finally:  # interrupted or not, the manifest records every file finished
+                self._checkpoint()
+            if self._journal_recorded():
+                clear_journal(self.out)
+        finally:
+            self.files_list.close()
+        return RunReport(self.out, self.recorded_totals, self.failures, self.warnings)
 
     def _journal_recorded(self) -> bool:
-        """Whether the manifest now records every output the journal lists."""
-        recorded = _written(self.manifest()["files"])
-        return all(values[-1] in recorded.get(name, []) for name, values in read_journal(self.out).items())
+        """Whether the manifest now records every output the journal lists. This run
+        records each output it wrote as it writes it (or removes it when its pair could
+        not be written), so only the outputs of a killed run are looked for."""
+        if self.keep_journal:
+            return False
+        if not self.journalled:
+            return True
+        last = {name: values[-1] for name, values in read_journal(self.out, only=set(self.journalled)).items()}
+        recorded = _written(self.files_list.entries(), only=set(last))
+        return all(value in recorded.get(name, []) for name, value in last.items())
 
     def _previous_entries(self) -> dict[str, dict[str, Any]]:
         """The entries of the manifest there, by input name (kept for the inputs this run
@@ -244,8 +280,7 @@ class FolderRun:
             sha256 = hashlib.sha256(data).hexdigest()
             entry = self.previous.get(name)
             if not self.force and entry and self._unchanged(entry, sha256):
-                self.entries[name] = {**entry, "resumed": True}
-                self.scores[name] = self._saved_scores(entry)
+                self._record({**entry, "resumed": True}, self._saved_scores(entry))
                 self.progress.files_done += 1
                 continue
             problem = None if self.force else self._not_ours(item)
@@ -341,15 +376,14 @@ class FolderRun:
                 path.unlink(missing_ok=True)
             self._write_failed(item, error)
             return
-        for name, value in written.items():
-            self.written.setdefault(name, []).append(value)
+        # no other input of this run writes these outputs (tarjama.read.find_inputs sees to
+        # it), so they need not join self.written
         sentences = [s for r in results for s in r.sentences]
         scores = [s.score for s in sentences if s.score is not None]
-        self.scores[str(item.name)] = scores
         names: dict[str, Any] = {}
         for result in results:
             names.update(result.names_summary())
-        self.entries[str(item.name)] = {
+        entry = {
             "name": str(item.name),
             "input": str(item.path),
             "output": text_path.relative_to(self.out).as_posix(),
@@ -373,6 +407,7 @@ class FolderRun:
             ],
             "warnings": _warnings(pending, sentences),
         }
+        self._record(entry, scores)
         self.progress.files_done += 1
         interval = max(CHECKPOINT_SECONDS, self.checkpoint_cost / CHECKPOINT_SHARE)
         if time.perf_counter() - self.last_checkpoint >= interval:
@@ -381,13 +416,19 @@ class FolderRun:
     def _fail(self, item: InputFile, problem: str) -> None:
         logger.error("%s: %s", item.path, problem)
         self.failures.append((str(item.path), problem))
-        self.entries[str(item.name)] = {
-            "name": str(item.name),
-            "input": str(item.path),
-            "status": "failed",
-            "error": problem,
-        }
+        self._record({"name": str(item.name), "input": str(item.path), "status": "failed", "error": problem}, [])
         self.progress.files_failed += 1
+
+    def _record(self, entry: dict[str, Any], scores: list[float]) -> None:
+        """Add a file's entry to the manifest's files (on disk) and its totals."""
+        with self.files_list.lock:  # the reading thread records the files that fail
+            slot, replaced = self.files_list.add(entry["name"], entry)
+            if replaced is not None:
+                self.totals.remove(slot, replaced)
+                self.keep_journal = self.keep_journal or replaced["status"] == "done"
+            self.totals.add(slot, entry, scores)
+            if entry["status"] == "done":
+                self.warnings.extend((entry["input"], warning) for warning in entry.get("warnings", []))
 
     def _write_failed(self, item: InputFile, error: OSError | ValueError) -> None:
         """A file whose outputs could not be written: it alone fails, unless no other
@@ -411,49 +452,101 @@ class FolderRun:
     def _checkpoint(self) -> None:
         started = time.perf_counter()
         try:
-            write_manifest(self.out, self.manifest())
+            with self.files_list.lock:
+                head = self._manifest_head()
+                write_manifest(self.out, head, self.files_list.texts())
         except OSError as error:
             raise WriteError(str(self.out / MANIFEST), f"cannot be written ({error.strerror})") from None
         self.last_checkpoint = time.perf_counter()
         self.checkpoint_cost = self.last_checkpoint - started
+        self.recorded_totals = head["totals"]
         self.on_progress(self.progress)
 
-    def manifest(self) -> dict[str, Any]:
+    def _manifest_head(self) -> dict[str, Any]:
+        """The manifest, its files list left to ``self.files_list``."""
+        return {**self.describe(), "fingerprint": self.fingerprint, "files": [], "totals": self._totals()}
+
+    def _totals(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.started
-        # list() copies at once: the reading thread may be adding entries for failed files
-        entries = list(self.entries.values())
-        done = [e for e in entries if e["status"] == "done"]
-        sentences = sum(e["sentences"] for e in done if not e.get("resumed"))
+        totals = self.totals
         return {
-            **self.describe(),
-            "fingerprint": self.fingerprint,
-            # the entries of earlier runs stay (another input folder, files not reached)
-            "files": list({**self.previous, **self.entries}.values()),
-            "totals": {
-                "files": len(self.files),
-                "done": len(done),
-                "resumed": sum(1 for e in done if e.get("resumed")),
-                "failed": len(self.failures),
-                "sentences": sum(e["sentences"] for e in done),
-                "units": sum(e["units"] for e in done),
-                "flags": dict(sum((Counter(e["flags"]) for e in done), Counter())),
-                "scores": score_summary([x for e in done for x in self.scores.get(e["name"], [])]),
-                "wall_time_s": round(wall, 3),
-                # this run's own work: files carried over from an earlier run do not count
-                "sentences_per_second": round(sentences / wall, 2) if wall > 0 else None,
-            },
+            "files": len(self.files),
+            "done": totals.done,
+            "resumed": totals.resumed,
+            "failed": len(self.failures),
+            "sentences": totals.sentences,
+            "units": totals.units,
+            "flags": {flag: count for flag, count in totals.flags.items() if count},
+            "scores": totals.score_summary(),
+            "wall_time_s": round(wall, 3),
+            # this run's own work: files carried over from an earlier run do not count
+            "sentences_per_second": round(totals.new_sentences / wall, 2) if wall > 0 else None,
         }
 
 
-def _written(entries: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+class _Totals:
+    """The manifest's totals over this run's file entries, kept as they are recorded.
+
+    The sentence scores are held in one array of floats (8 bytes each), for the 5th
+    percentile, which needs them all; an entry replaced (an input of the same name
+    recorded again) has its scores set to NaN and its counts taken off.
+    """
+
+    def __init__(self) -> None:
+        self.done = self.resumed = self.sentences = self.units = self.new_sentences = 0
+        self.flags: Counter[str] = Counter()
+        self.scores = array("d")
+        self.removed_scores = 0
+        self.score_start = array("q")  # by slot: where its scores are, and how many
+        self.score_count = array("q")
+
+    def add(self, slot: int, entry: dict[str, Any], scores: list[float]) -> None:
+        if slot == len(self.score_start):
+            self.score_start.append(0)
+            self.score_count.append(0)
+        self.score_start[slot], self.score_count[slot] = len(self.scores), 0
+        if entry["status"] != "done":
+            return
+        self._count(entry, 1)
+        self.scores.extend(scores)
+        self.score_count[slot] = len(scores)
+
+    def remove(self, slot: int, entry: dict[str, Any]) -> None:
+        if entry["status"] != "done":
+            return
+        self._count(entry, -1)
+        start, count = self.score_start[slot], self.score_count[slot]
+        for index in range(start, start + count):
+            self.scores[index] = math.nan
+        self.removed_scores += count
+
+    def _count(self, entry: dict[str, Any], sign: int) -> None:
+        self.done += sign
+        self.resumed += sign * bool(entry.get("resumed"))
+        self.sentences += sign * entry["sentences"]
+        self.new_sentences += 0 if entry.get("resumed") else sign * entry["sentences"]
+        self.units += sign * entry["units"]
+        for flag, count in entry["flags"].items():
+            self.flags[flag] += sign * count
+
+    def score_summary(self) -> dict[str, Any] | None:
+        if self.removed_scores:
+            return score_summary([x for x in self.scores if not math.isnan(x)])
+        return score_summary(self.scores)
+
+
+def _written(entries: Iterable[dict[str, Any]], only: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """The digests of the outputs that the runs of these manifest entries wrote (an
-    empty list for an output of a manifest from before digests were recorded)."""
+    empty list for an output of a manifest from before digests were recorded); of the
+    outputs named ``only``, when given."""
     written: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         if entry["status"] == "done":
             recorded = entry.get("written")
             recorded = recorded if isinstance(recorded, dict) else {}
             for key in ("output", "alignment"):
+                if only is not None and entry[key] not in only:
+                    continue
                 value = recorded.get(entry[key])
                 written.setdefault(entry[key], []).extend([value] if isinstance(value, dict) else [])
     return written

@@ -22,14 +22,17 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+import tempfile
+import threading
+from array import array
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import InputError, OutputError
-from .jsonl import json_lines
-from .write import write_json
+from .jsonl import dumps, json_lines
+from .write import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -131,11 +134,127 @@ def digest(data: bytes) -> dict[str, Any]:
     return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
-    """Write (atomically) the manifest of an output folder; its path."""
+def write_manifest(folder: Path, manifest: dict[str, Any], files: Iterable[str] | None = None) -> Path:
+    """Write (atomically) the manifest of an output folder; its path.
+
+    Args:
+        folder: the output folder.
+        manifest: the manifest; without ``files``, its ``"files"`` list is written as is.
+        files: the file entries, each encoded by ``entry_text``, written as the
+            ``"files"`` list (``manifest["files"]`` only says where it goes): the text
+            is the same as for the entries themselves, without holding them all.
+    """
     path = folder / MANIFEST
-    write_json(path, manifest)
+    atomic_write(path, _manifest_chunks(manifest, files))
     return path
+
+
+def entry_text(entry: dict[str, Any]) -> str:
+    """A manifest's file entry as ``write_manifest`` writes it in the files list."""
+    return dumps(entry, indent=2).replace("\n", "\n    ")  # a newline in a string is escaped
+
+
+def _manifest_chunks(manifest: dict[str, Any], files: Iterable[str] | None) -> Iterator[str]:
+    """The text of ``dumps(manifest, indent=2)`` and a newline, piece by piece, with
+    ``files`` (encoded entries) as the files list."""
+    separator = "{"
+    for key, value in manifest.items():
+        yield f"{separator}\n  {dumps(key)}: "
+        separator = ","
+        if key == "files" and files is not None:
+            yield from _list_chunks(files)
+        elif key == "files":
+            yield from _list_chunks(entry_text(entry) for entry in value)
+        else:
+            yield dumps(value, indent=2).replace("\n", "\n  ")
+    yield "{}\n" if separator == "{" else "\n}\n"
+
+
+def _list_chunks(items: Iterable[str]) -> Iterator[str]:
+    separator = "["
+    for item in items:
+        yield f"{separator}\n    "
+        yield item
+        separator = ","
+    yield "[]" if separator == "[" else "\n  ]"
+
+
+class ManifestFiles:
+    """The files list of the manifest a folder run writes: the entries an earlier run
+    left (held as read) and this run's, kept on disk as they are recorded.
+
+    This run's entries go, encoded once (``entry_text``), to a temporary file in the
+    output folder (``.tarjama-XXXXXXXX.tmp``, removed by ``close``, or by the next run's
+    ``tarjama.write.remove_temporaries`` after a kill): a run's memory does not grow
+    with its files' entries, and each rewrite of the manifest copies text rather than
+    encoding every entry again. An entry takes the place of the earlier run's entry of
+    the same name, or of this run's; new names follow in the order first recorded.
+    ``add`` may be called from another thread than ``texts``.
+    """
+
+    def __init__(self, folder: Path, previous: dict[str, dict[str, Any]]) -> None:
+        self.previous = previous
+        handle, path = tempfile.mkstemp(prefix=".tarjama-", suffix=".tmp", dir=folder)
+        self.path = Path(path)
+        self._handle: int | None = handle
+        self._slots: dict[str, int] = {}  # name -> its place in the arrays
+        self._offsets = array("q")
+        self._sizes = array("q")
+        self._end = 0
+        self.lock = threading.RLock()
+
+    def add(self, name: str, entry: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+        """Record this run's ``entry`` for ``name``: its slot (a number, the same for a
+        name recorded again) and the entry it replaces, if this run recorded one."""
+        data = entry_text(entry).encode("utf-8")
+        with self.lock:
+            os.pwrite(self._fd(), data, self._end)
+            slot = self._slots.get(name)
+            replaced = None
+            if slot is None:
+                slot = self._slots[name] = len(self._offsets)
+                self._offsets.append(self._end)
+                self._sizes.append(len(data))
+            else:
+                replaced = json.loads(self._text(slot))
+                self._offsets[slot], self._sizes[slot] = self._end, len(data)
+            self._end += len(data)
+        return slot, replaced
+
+    def texts(self) -> Iterator[str]:
+        """The encoded entries in the manifest's order; hold ``lock`` while iterating."""
+        for name, entry in self.previous.items():
+            slot = self._slots.get(name)
+            yield entry_text(entry) if slot is None else self._text(slot)
+        for name, slot in self._slots.items():
+            if name not in self.previous:
+                yield self._text(slot)
+
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """The entries in the manifest's order, decoded one at a time."""
+        with self.lock:
+            for text in self.texts():
+                yield json.loads(text)
+
+    def close(self) -> None:
+        """Remove the temporary file."""
+        with self.lock:
+            if self._handle is not None:
+                os.close(self._handle)
+                self._handle = None
+                self.path.unlink(missing_ok=True)
+
+    def _fd(self) -> int:
+        if self._handle is None:
+            raise ValueError("the manifest's files are closed")
+        return self._handle
+
+    def _text(self, slot: int) -> str:
+        size = self._sizes[slot]
+        data = os.pread(self._fd(), size, self._offsets[slot])
+        if len(data) != size:
+            raise OSError(f"{self.path}: cut short")
+        return data.decode("utf-8")
 
 
 def read_alignment(path: Path) -> list[dict[str, Any]]:
@@ -211,20 +330,23 @@ def journal_written(folder: Path, written: dict[str, dict[str, Any]]) -> None:
         journal.write("".join(json.dumps({"name": name, **value}) + "\n" for name, value in written.items()))
 
 
-def read_journal(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    """The digests the journal lists for each output, oldest first."""
-    try:
-        text = (folder / JOURNAL).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
+def read_journal(folder: Path, only: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The digests the journal lists for each output (of those named ``only``, when
+    given), oldest first."""
     written: dict[str, list[dict[str, Any]]] = {}
-    for line in text.split("\n"):
-        try:
-            record = json.loads(line)
-            value = {"sha256": str(record["sha256"]), "size": int(record["size"])}
-        except (ValueError, KeyError, TypeError):
-            continue  # a line cut short by a kill
-        written.setdefault(str(record["name"]), []).append(value)
+    path = folder / JOURNAL
+    if not path.exists():
+        return written
+    with open(path, encoding="utf-8", newline="\n") as journal:  # line by line: it lists every output
+        for line in journal:
+            try:
+                record = json.loads(line)
+                name = str(record["name"])
+                value = {"sha256": str(record["sha256"]), "size": int(record["size"])}
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a kill
+            if only is None or name in only:
+                written.setdefault(name, []).append(value)
     return written
 
 

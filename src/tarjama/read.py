@@ -16,17 +16,41 @@ from .outputs import TEXT_SUFFIXES, is_output
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
 class InputFile:
     """A file to translate and the relative name its outputs take in the output folder.
 
     ``problem`` says why an input that was found cannot be translated (a folder that
     cannot be listed, a FIFO); the folder run reports it as a failed input.
+
+    Held as strings, each path made when asked: a folder run holds one per input, and
+    two path objects take four times their room.
     """
 
-    path: Path
-    name: PurePosixPath
-    problem: str | None = None
+    __slots__ = ("_name", "_path", "problem")
+
+    def __init__(self, path: str | os.PathLike[str], name: str | PurePosixPath, problem: str | None = None) -> None:
+        self._path = os.fspath(path)
+        self._name = str(name)
+        self.problem = problem
+
+    @property
+    def path(self) -> Path:
+        return Path(self._path)
+
+    @property
+    def name(self) -> PurePosixPath:
+        return PurePosixPath(self._name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, InputFile):
+            return NotImplemented
+        return (self._path, self._name, self.problem) == (other._path, other._name, other.problem)
+
+    def __hash__(self) -> int:
+        return hash((self._path, self._name, self.problem))
+
+    def __repr__(self) -> str:
+        return f"InputFile({self._path!r}, {self._name!r}, {self.problem!r})"
 
 
 def find_inputs(inputs: list[str | Path], exclude: Path | None = None) -> list[InputFile]:
@@ -56,19 +80,20 @@ def find_inputs(inputs: list[str | Path], exclude: Path | None = None) -> list[I
             raise InputError(str(path), f"is not a regular file ({_kind(path)})")
         else:
             raise InputError(str(path), "no such file or folder")
-    unique: dict[Path, InputFile] = {}
+    # keyed by strings, not paths: a folder of 10,000 files should not cost megabytes here
+    unique: dict[str, InputFile] = {}
     for item in found:  # the same file given twice (or by a folder and by name) is one input
-        unique.setdefault(item.path.resolve(), item)
-    seen: dict[PurePosixPath, Path] = {}
+        unique.setdefault(os.path.realpath(item.path), item)
+    seen: dict[str, str] = {}
     for item in unique.values():
         if item.problem:
             continue
-        stem = item.name.with_suffix("")  # b.txt and b.md would both write b.align.jsonl
+        stem = str(item.name.with_suffix(""))  # b.txt and b.md would both write b.align.jsonl
         if stem in seen:
             raise InputError(
                 str(item.path), f"would write the same outputs as {seen[stem]} ({stem}.*); pass them separately"
             )
-        seen[stem] = item.path
+        seen[stem] = str(item.path)
     return list(unique.values())
 
 

@@ -5,6 +5,7 @@ every few seconds would make a run's time grow with the square of its files."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 
@@ -19,10 +20,10 @@ def test_slow_manifest_writes_are_spaced_out(tmp_path: Path, monkeypatch: pytest
     writes: list[float] = []
     write = folder.write_manifest
 
-    def slow(out: Path, manifest: dict[str, object]) -> None:
+    def slow(out: Path, manifest: dict[str, object], files: Iterable[str]) -> None:
         time.sleep(0.05)  # as a manifest of thousands of files takes
         writes.append(time.perf_counter())
-        write(out, manifest)
+        write(out, manifest, files)
 
     monkeypatch.setattr(folder, "write_manifest", slow)
     monkeypatch.setattr(folder, "CHECKPOINT_SECONDS", 0.0)  # without the share rule: a write after every file

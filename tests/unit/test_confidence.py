@@ -5,10 +5,14 @@ known scores; the real backends' scores are tested in test_model and test_ct2)."
 from __future__ import annotations
 
 import json
+import math
+from array import array
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tarjama import Translator
 from tarjama.backends import Backend, Hypothesis
@@ -139,3 +143,14 @@ def test_alignment_records_and_manifest_carry_the_scores(tmp_path: Path) -> None
 def test_score_summary_of_nothing_is_none() -> None:
     assert score_summary([]) is None
     assert score_summary([-0.5]) == {"sentences": 1, "mean": -0.5, "p5": -0.5}
+
+
+@given(st.lists(st.floats(min_value=-50, max_value=0, allow_nan=False), min_size=1, max_size=300))
+def test_score_summary_from_an_array_is_that_of_the_sorted_list(scores: list[float]) -> None:
+    """A folder run hands its totals every score in an array (issue 15: memory); the
+    summary reads the lowest 5% from it without sorting a copy, to the same result."""
+    summary = score_summary(array("d", scores))
+    ordered = sorted(scores)
+    assert summary is not None and summary["sentences"] == len(scores)
+    assert summary["mean"] == round(math.fsum(ordered) / len(ordered), 6)
+    assert summary["p5"] == pytest.approx(np.percentile(ordered, 5), abs=1e-6)
