@@ -8,8 +8,11 @@
 * The manifest records each file's content hash, the run's fingerprint (model, settings,
   glossaries), its status and the digest of each output written, and is rewritten when
   the first file is finished, every few seconds after and at the end; the entries of
-  earlier runs on other inputs stay. A rerun skips the files that are done with the same
-  content and fingerprint and whose outputs are as written; ``force`` redoes everything.
+  earlier runs on other inputs stay. This run's entries wait in a temporary file in the
+  output folder (``tarjama.outputs.ManifestFiles``), not in memory, and the totals are
+  counted as files finish, so memory grows little with the files. A rerun skips the
+  files that are done with the same content and fingerprint and whose outputs are as
+  written; ``force`` redoes everything.
 * An existing output is overwritten only if tarjama wrote it as it is now (the manifest,
   or the journal of a run killed before its manifest caught up, says so); otherwise the
   file fails with the reason, unless ``force``.

@@ -306,7 +306,8 @@ class Translator:
                 ``[engine] name`` setting. The outputs are the same whichever runs.
 
         Returns:
-            The run's report: the manifest and the failed files with their reasons.
+            The run's report: the manifest's totals, the failed files with their
+            reasons, the warnings, and the manifest (read from ``out_dir`` when asked).
 
         Raises:
             InputError: an input does not exist, or two inputs collide (before any work).
