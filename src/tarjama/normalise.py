@@ -25,7 +25,9 @@ INVISIBLE = (
     "\u200b\u200c\u200d\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad\u0640"
 )
 SPACES = "\u00a0\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u3000"
-_SPECIAL = re.compile(f"\r\n?|[{INVISIBLE}{SPACES}\ufb50-\ufdff\ufe70-\ufefc]")
+# CR LF and a lone CR become LF; invisible marks between CR and LF go with them (the
+# output keeps the break and drops the marks: one line break, as here, not two)
+_SPECIAL = re.compile(f"\r[{INVISIBLE}]*\n?|[{INVISIBLE}{SPACES}\ufb50-\ufdff\ufe70-\ufefc]")
 _INVISIBLE_OR_SPACE = re.compile(f"[{INVISIBLE}]|[{SPACES}]")
 
 

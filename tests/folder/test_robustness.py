@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tarjama.assemble import assemble
@@ -389,6 +389,7 @@ ALPHABET += [*INVISIBLE, "\u00a0"]
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=400))
+@example("0\r\u061c\n0")  # an invisible mark inside CR LF: one line break
 def test_fuzz_segmentation_and_reassembly_keep_the_structure(text: str) -> None:
     article = Segmenter(max_input_tokens=5).segment(text)
     sentences = list(article.sentences)
