@@ -1,12 +1,18 @@
 #!/usr/bin/env python
 """Build MarianMT models locally, so that no test or benchmark ever downloads one.
 
-Two kinds:
+Three kinds:
 
 * default: a tiny MarianMT model (d_model 128, 2+2 layers, character SentencePiece
   tokenizer) *trained* here for a few minutes to transliterate Arabic letters into
   Latin ones (Buckwalter table). Its output is checkable: digits, Latin words and
   punctuation must come through unchanged, and Arabic letters map one to one.
+* ``--denoise``: a tiny MarianMT model of the same size with a word-piece (unigram,
+  2,000 pieces) vocabulary, trained to give back real Arabic sentences, half of them
+  handed to it noised (words dropped and shuffled locally, Lample et al. 2018). It
+  learns only from sentences of ANT articles in eval_confidence.py's *training* part,
+  NTREX-128's Arabic and the seed, never from the development or held-apart articles,
+  so its score can be measured as a confidence signal there (tests/fixtures/tiny-denoise).
 * ``--full-size``: the exact architecture and vocabulary size of
   ``Helsinki-NLP/opus-mt-ar-en`` (6+6 layers, d_model 512, ffn 2048, 62,802 pieces,
   ~77M parameters) with random weights, for benchmarks that must cost what the real
@@ -15,6 +21,7 @@ Two kinds:
 Usage::
 
     python scripts/make_tiny_model.py tests/fixtures/tiny-translit
+    python scripts/make_tiny_model.py --denoise --steps 3000 tests/fixtures/tiny-denoise
     python scripts/make_tiny_model.py --full-size /tmp/opus-size
 
 The training recipe (char vocabulary, synthetic lines against memorisation, warm-up
@@ -34,6 +41,7 @@ from pathlib import Path
 
 # the task, Buckwalter transliteration, is the tests' oracle: defined once, in tests/oracle.py
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from oracle import BUCKWALTER, transliterate
 
 # fmt: off
@@ -86,6 +94,35 @@ def synthetic_line(rng: random.Random, max_chars: int) -> str:
         else:
             parts.append(rng.choice(PUNCT))
     return " ".join(parts)[:max_chars].strip()
+
+
+def training_sentences(ant: Path, others: list[Path]) -> list[str]:
+    """Real sentences of 3 to 40 words, cut by tarjama's segmenter: the ANT articles of
+    eval_confidence.py's training part (never its development or held-apart articles)
+    and the files or folders in ``others``."""
+    from eval_confidence import part_of
+    from tarjama.segment import Segmenter
+
+    segmenter = Segmenter()
+    files = [p for p in sorted(ant.rglob("*.txt")) if part_of(p.relative_to(ant).as_posix()) == "training"]
+    for root in others:
+        files += [root] if root.is_file() else sorted(root.rglob("*.txt"))
+    sentences: list[str] = []
+    for path in files:
+        for sentence in segmenter.segment(path.read_text(encoding="utf-8"), path.name).sentences:
+            text = " ".join(sentence.text.replace("\u0640", "").split())
+            if 3 <= len(text.split()) <= 40 and re.search("[\u0621-\u064a]", text):
+                sentences.append(text)
+    return sentences
+
+
+def noisy(sentence: str, rng: random.Random, drop: float = 0.1, k: int = 3) -> str:
+    """The noise model of Lample et al. (2018, "Unsupervised machine translation using
+    monolingual corpora only"): each word dropped with probability ``drop``, then the
+    words shuffled locally (none moves more than ``k`` places)."""
+    words = [w for w in sentence.split() if rng.random() >= drop] or sentence.split()[:1]
+    keys = [i + rng.uniform(0, k + 1) for i in range(len(words))]
+    return " ".join(w for _, w in sorted(zip(keys, words, strict=True)))
 
 
 def train_tokenizer(texts: list[str], out_dir: Path, model_type: str, vocab_size: int) -> list[str]:
@@ -141,7 +178,7 @@ def write_vocab(pieces: list[str], out_dir: Path, size: int | None = None) -> di
     return vocab
 
 
-def marian_config(vocab: dict[str, int], full_size: bool):
+def marian_config(vocab: dict[str, int], full_size: bool, max_positions: int = 1024):
     from transformers import MarianConfig
 
     pad = vocab["<pad>"]
@@ -176,7 +213,7 @@ def marian_config(vocab: dict[str, int], full_size: bool):
         decoder_attention_heads=4,
         encoder_ffn_dim=256,
         decoder_ffn_dim=256,
-        max_position_embeddings=1024,
+        max_position_embeddings=max_positions,
         dropout=0.0,
         **common,
     )
@@ -218,6 +255,12 @@ def main() -> None:
         default=[here / "seeds", here.parent / "shared/data/ant-news-sample/txt"],
         help="Arabic text files or folders the tokenizer and model learn from",
     )
+    parser.add_argument(
+        "--denoise",
+        action="store_true",
+        help="a tiny model that restores real Arabic sentences from noise (word-piece vocabulary), "
+        "whose score is a confidence signal; learns from no held-apart sentence of eval_confidence.py",
+    )
     parser.add_argument("--steps", type=int, default=2500, help="training steps for the tiny model")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
@@ -232,6 +275,9 @@ def main() -> None:
     if not corpus:
         raise SystemExit(f"no corpus found among {[str(p) for p in args.corpus]}")
 
+    if args.denoise:
+        denoiser(args, here, rng)
+        return
     max_chars = 160
     real = real_lines(corpus, max_chars)
     rng.shuffle(real)
@@ -257,6 +303,31 @@ def main() -> None:
     tokenizer.save_pretrained(str(args.out))
     n_params = sum(p.numel() for p in model.parameters())
     print(f"wrote {args.out}: {n_params / 1e6:.1f}M parameters, vocabulary {len(vocab)}")
+
+
+def denoiser(args: argparse.Namespace, here: Path, rng: random.Random) -> None:
+    """The ``--denoise`` model: real sentences in, the same sentences out; half the inputs
+    noised. It learns what a well-formed sentence looks like (which word follows which,
+    where a sentence ends), so a broken input leaves it unsure of its output."""
+    from transformers import MarianMTModel, MarianTokenizer
+
+    data = here.parent / "shared" / "data"
+    others = [here / "seeds", data / "ntrex128" / "newstest2019-ref.arb.txt"]
+    sentences = training_sentences(data / "ant-news-sample" / "txt", [p for p in others if p.exists()])
+    rng.shuffle(sentences)
+    pairs = [(noisy(s, rng) if rng.random() < 0.5 else s, s) for s in sentences]
+    # word pieces: most output tokens are whole words, so a sentence's score is an average
+    # of word-level decisions, not of ~6 letters a word that the input alone determines
+    pieces = train_tokenizer(sentences, args.out, "unigram", 2000)
+    vocab = write_vocab(pieces, args.out)
+    tokenizer = MarianTokenizer.from_pretrained(str(args.out))
+    model = MarianMTModel(marian_config(vocab, False, max_positions=256))
+    print(f"{len(sentences)} sentences, vocabulary {len(vocab)}", flush=True)
+    train(model, tokenizer, pairs, args.steps, args.seed)
+    model.generation_config.max_length = model.config.max_position_embeddings
+    model.generation_config.num_beams = 1
+    model.save_pretrained(str(args.out), safe_serialization=True)
+    tokenizer.save_pretrained(str(args.out))
 
 
 if __name__ == "__main__":

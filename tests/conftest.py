@@ -16,6 +16,9 @@ A plain ``pytest`` is the fast loop: it leaves out the ``model``, ``browser``, `
   was trained on), registered like the real backends.
 * ``tiny_model``: the project's trained tiny MarianMT model (tests/fixtures/tiny-translit,
   made by scripts/make_tiny_model.py).
+* ``tiny_denoiser``: a second tiny MarianMT model that restores real Arabic sentences from
+  noise (tests/fixtures/tiny-denoise, ``make_tiny_model.py --denoise``), whose score is a
+  confidence signal.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ __all__ = ["load_script", "transliterate"]
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TINY_MODEL = ROOT / "tests" / "fixtures" / "tiny-translit"
+TINY_DENOISER = ROOT / "tests" / "fixtures" / "tiny-denoise"
 SEED = ROOT / "seeds" / "000_4c695357e9463a4d.txt"
 
 
@@ -71,6 +75,13 @@ def tiny_model() -> Path:
     if not (TINY_MODEL / "model.safetensors").exists():
         pytest.skip(f"no tiny model at {TINY_MODEL}; make it with scripts/make_tiny_model.py")
     return TINY_MODEL
+
+
+@pytest.fixture(scope="session")
+def tiny_denoiser() -> Path:
+    if not (TINY_DENOISER / "model.safetensors").exists():
+        pytest.skip(f"no tiny denoiser at {TINY_DENOISER}; make it with scripts/make_tiny_model.py --denoise")
+    return TINY_DENOISER
 
 
 def shared_data(*parts: str) -> Path:

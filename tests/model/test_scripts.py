@@ -28,6 +28,21 @@ def test_tiny_model_script_writes_a_loadable_marian_model(tmp_path: Path) -> Non
     assert isinstance(english, str)
 
 
+def test_denoiser_learns_from_no_held_apart_sentence(tmp_path: Path) -> None:
+    """``--denoise`` writes a word-piece model that loads, and learns from ANT sentences of
+    eval_confidence.py's training part only."""
+    data = shared_data("ant-news-sample", "txt")
+    script = load_script("make_tiny_model")
+    evaluate = load_script("eval_confidence")
+    training = set(script.training_sentences(data, []))
+    parts = evaluate.clean_sentences(data)
+    assert set(parts["training"]) <= training
+    assert not training & (set(parts["development"]) | set(parts["held_apart"]))
+    _make(tmp_path / "d", "--denoise", "--steps", "3")
+    translator = Translator(model_name=str(tmp_path / "d"), model_device="cpu", decoding_beams=1)
+    assert len(translator.backend.tokenizer.tokenize("قال الوزير")) <= 4  # word pieces, not letters
+
+
 @pytest.mark.slow
 def test_full_size_has_the_architecture_of_opus_mt_ar_en(tmp_path: Path) -> None:
     _make(tmp_path / "big", "--full-size")
@@ -55,9 +70,11 @@ def test_eval_confidence_reports_auc_by_kind_on_held_apart_sentences(tmp_path: P
     assert 0.0 <= held["auc_all"] <= 1.0
     assert set(held["auc_by_kind"]) == {"shuffled", "latin", "cut", "repeated"}
     assert held["scores"]["clean"]["n"] == 6
+    assert set(report["thresholds_on_held_apart"]) == {"youden", "clean_p5", "default_min_score"}
     evaluate = load_script("eval_confidence")
     assert evaluate.auc([0.0, -0.1], [-1.0, -2.0]) == 1.0
     assert evaluate.auc([-1.0], [-1.0]) == 0.5
     assert evaluate.auc([-3.0, -1.0], [-2.0]) == 0.5
-    halves = evaluate.clean_sentences(data / "ant-news-sample" / "txt")
-    assert len(halves["development"]) > 300 and len(halves["held_apart"]) > 300
+    assert evaluate.paired_wins([0.0, -1.0, -3.0], [-1.0, -1.0, -2.0]) == 0.5
+    parts = evaluate.clean_sentences(data / "ant-news-sample" / "txt")
+    assert len(parts["development"]) > 200 and len(parts["held_apart"]) > 300

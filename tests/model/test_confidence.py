@@ -1,0 +1,44 @@
+"""The score as a confidence signal, on the tiny denoiser (tests/fixtures/tiny-denoise).
+
+The denoiser (``scripts/make_tiny_model.py --denoise``) learned to give back real Arabic
+sentences, half of them handed to it noised, from the development half of
+``scripts/eval_confidence.py``'s ANT split only. These tests feed it held-apart ANT
+sentences, which it never saw, and broken forms of them: a model that learned what a
+sentence looks like must be less sure of its output for the broken ones.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from tarjama.backends import load_backend
+
+from ..conftest import load_script, shared_data
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def sets() -> dict[str, list[str]]:
+    evaluate = load_script("eval_confidence")
+    parts = evaluate.clean_sentences(shared_data("ant-news-sample", "txt"))
+    english = shared_data("ntrex128", "newstest2019-src.eng.txt").read_text(encoding="utf-8").splitlines()
+    rng = random.Random(5)
+    clean = rng.sample(parts["held_apart"], 40)
+    latin = [line for line in english if 6 <= len(line.split()) <= 40]
+    broken = {kind: [evaluate.broken(kind, s, rng, latin) for s in clean] for kind in ("shuffled", "latin")}
+    return {"clean": clean} | broken
+
+
+@pytest.mark.parametrize("kind", ["shuffled", "latin"])
+def test_unseen_clean_sentences_outscore_their_broken_forms(
+    tiny_denoiser: Path, sets: dict[str, list[str]], kind: str
+) -> None:
+    backend = load_backend("transformers", model=str(tiny_denoiser), device="cpu", beams=1, dtype="float32")
+    evaluate = load_script("eval_confidence")
+    clean, bad = (evaluate.scores(backend, sets[name]) for name in ("clean", kind))
+    assert evaluate.auc(clean, bad) > 0.75
+    assert sum(clean) / len(clean) > sum(bad) / len(bad)
