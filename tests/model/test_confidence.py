@@ -33,12 +33,12 @@ def sets() -> dict[str, list[str]]:
     return {"clean": clean} | broken
 
 
-@pytest.mark.parametrize("kind", ["shuffled", "latin"])
-def test_unseen_clean_sentences_outscore_their_broken_forms(
-    tiny_denoiser: Path, sets: dict[str, list[str]], kind: str
-) -> None:
+def test_unseen_clean_sentences_outscore_their_broken_forms(tiny_denoiser: Path, sets: dict[str, list[str]]) -> None:
     backend = load_backend("transformers", model=str(tiny_denoiser), device="cpu", beams=1, dtype="float32")
     evaluate = load_script("eval_confidence")
-    clean, bad = (evaluate.scores(backend, sets[name]) for name in ("clean", kind))
-    assert evaluate.auc(clean, bad) > 0.75
-    assert sum(clean) / len(clean) > sum(bad) / len(bad)
+    clean, shuffled, latin = (evaluate.scores(backend, sets[name]) for name in ("clean", "shuffled", "latin"))
+    # measured on 150 held-apart sentences (scripts/results/confidence.json): a sentence
+    # outscores its shuffled form 76% of the time; any clean one outscores Latin text 95%
+    assert evaluate.paired_wins(clean, shuffled) > 0.6
+    assert sum(clean) / len(clean) > sum(shuffled) / len(shuffled)
+    assert evaluate.auc(clean, latin) > 0.85
