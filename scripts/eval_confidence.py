@@ -96,7 +96,7 @@ def auc(clean: list[float], bad: list[float]) -> float:
     ranked = sorted([(s, 1) for s in clean] + [(s, 0) for s in bad])
     rank_sum, i = 0.0, 0
     while i < len(ranked):
-        j = i
+        j = i + 1  # a NaN equals nothing, itself included: it must still move on
         while j < len(ranked) and ranked[j][0] == ranked[i][0]:
             j += 1
         mean_rank = (i + j + 1) / 2  # ranks i+1..j share their mean

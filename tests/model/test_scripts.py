@@ -64,6 +64,7 @@ def test_eval_confidence_reports_auc_by_kind_on_held_apart_sentences(tmp_path: P
     out = tmp_path / "confidence.json"
     script = ROOT / "scripts" / "eval_confidence.py"
     command = [sys.executable, str(script), "--per-kind", "6", "--data", str(data), "--json", str(out)]
+    command += ["--model", str(ROOT / "tests" / "fixtures" / "tiny-translit")]
     subprocess.run(command, check=True, capture_output=True)
     report = json.loads(out.read_text(encoding="utf-8"))
     held = report["held_apart"]
