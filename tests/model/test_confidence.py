@@ -42,3 +42,31 @@ def test_unseen_clean_sentences_outscore_their_broken_forms(tiny_denoiser: Path,
     assert evaluate.paired_wins(clean, shuffled) > 0.6
     assert sum(clean) / len(clean) > sum(shuffled) / len(shuffled)
     assert evaluate.auc(clean, latin) > 0.85
+
+
+def test_greedy_scores_in_mixed_batches_are_transformers_own(tiny_denoiser: Path, sets: dict[str, list[str]]) -> None:
+    """Greedy scores of a batch whose outputs end at different steps (clean, shuffled and
+    Latin input together) are the mean of transformers' own token log-probabilities
+    (``compute_transition_scores``) over each output's tokens: finite, whatever the batch.
+    A finished row goes on picking padding, and its -inf log-probability had made NaN
+    scores of whole batches (-inf * 0)."""
+    import torch
+
+    from tarjama.backends.base import output_cap
+
+    backend = load_backend("transformers", model=str(tiny_denoiser), device="cpu", beams=1, dtype="float32")
+    batch = [sets[kind][i] for i in range(3) for kind in ("clean", "shuffled", "latin")]
+    ours = [h.score for h in backend.translate_batch(batch)]
+    inputs = backend.tokenizer(batch, return_tensors="pt", padding=True)
+    cap = output_cap(int(inputs["attention_mask"].sum(dim=1).max()), 2.0, 16, backend.max_input_tokens)
+    with torch.inference_mode():
+        output = backend.model.generate(
+            **inputs, num_beams=1, do_sample=False, max_new_tokens=cap, return_dict_in_generate=True, output_scores=True
+        )
+    steps = backend.model.compute_transition_scores(output.sequences, output.scores, normalize_logits=True)
+    tokens = output.sequences[:, 1:]
+    used = tokens != backend.tokenizer.pad_token_id
+    theirs = (torch.where(used, steps, 0.0).sum(dim=1) / used.sum(dim=1)).tolist()
+    assert len(set(used.sum(dim=1).tolist())) > 1  # the outputs end at different steps
+    assert all(score is not None for score in ours)
+    assert ours == pytest.approx(theirs, abs=1e-4)

@@ -59,3 +59,10 @@ def test_the_collector_is_paused_while_loading_and_left_as_it_was() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("-inf"), float("inf")])
+def test_a_score_that_is_not_a_finite_number_is_no_score(score: float) -> None:
+    # NaN compares false with every min_score, and neither NaN nor infinity is JSON
+    assert Hypothesis("x", score=score).score is None
+    assert Hypothesis("x", score=-0.5).score == -0.5

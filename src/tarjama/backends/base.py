@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import gc
 import importlib.metadata
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,12 +30,19 @@ class Hypothesis:
         score: the model's confidence in ``text``: the mean log-probability of its
             output tokens, the end token included (the sum divided by the length, as
             beam search ranks hypotheses). 0 is certain; lower is less sure. ``None``
-            when no model made the text (copied text, a backend that gives no scores).
+            when no model made the text (copied text, a backend that gives no scores),
+            and in place of a score that is not a finite number (a backend's numerical
+            failure): NaN compares false with every threshold, and neither NaN nor
+            infinity is JSON.
     """
 
     text: str
     truncated: bool = False
     score: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.score is not None and not math.isfinite(self.score):
+            object.__setattr__(self, "score", None)
 
 
 def output_cap(longest: int, ratio: float, extra: int, limit: int | None) -> int:

@@ -336,7 +336,9 @@ class StepLogProbs:
         first = found & (found.cumsum(dim=-1) == 1)
         log_probs = torch.where(first, values[step, at], 0.0).sum(dim=-1)
         lengths = used.sum(dim=1)
-        totals = (log_probs * used).sum(dim=1)
+        # not log_probs * used: a finished row goes on picking padding, whose
+        # log-probability may be -inf, and -inf * 0 is NaN
+        totals = torch.where(used, log_probs, 0.0).sum(dim=1)
         return [float(t / n) if n else None for t, n in zip(totals.tolist(), lengths.tolist(), strict=True)]
 
 
