@@ -334,19 +334,19 @@ def read_journal(folder: Path, only: set[str] | None = None) -> dict[str, list[d
     """The digests the journal lists for each output (of those named ``only``, when
     given), oldest first."""
     written: dict[str, list[dict[str, Any]]] = {}
-    path = folder / JOURNAL
-    if not path.exists():
-        return written
-    with open(path, encoding="utf-8", newline="\n") as journal:  # line by line: it lists every output
-        for line in journal:
-            try:
-                record = json.loads(line)
-                name = str(record["name"])
-                value = {"sha256": str(record["sha256"]), "size": int(record["size"])}
-            except (ValueError, KeyError, TypeError):
-                continue  # a line cut short by a kill
-            if only is None or name in only:
-                written.setdefault(name, []).append(value)
+    try:
+        with open(folder / JOURNAL, encoding="utf-8", newline="\n") as journal:  # line by line: it lists every output
+            for line in journal:
+                try:
+                    record = json.loads(line)
+                    name = str(record["name"])
+                    value = {"sha256": str(record["sha256"]), "size": int(record["size"])}
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a kill
+                if only is None or name in only:
+                    written.setdefault(name, []).append(value)
+    except FileNotFoundError:
+        pass  # no journal: no run was killed before its manifest caught up
     return written
 
 
