@@ -352,8 +352,8 @@ def beam_cache(model: Any, beams: int) -> dict[str, Any]:
     output, and beams are only ever re-ranked among the beams of one sentence, so that
     copy changes nothing: the outputs are identical. Leaving it out took a sixth to a
     quarter off beam search's CPU time on the tiny character model (the copy grows with
-    the source length, the model's layers and the beams). Empty (generate's own cache) for greedy search, and for a
-    transformers without ``EncoderDecoderCache``.
+    the source length, the model's layers and the beams). Empty (generate's own cache)
+    for greedy search, and for a transformers without ``EncoderDecoderCache``.
     """
     import transformers
 
