@@ -151,6 +151,40 @@ def test_beam_scores_when_the_search_runs_past_the_kept_hypotheses(tiny_model: P
         assert len(output.scores) > output.beam_indices.shape[1]  # the search ran past the kept hypotheses
 
 
+def test_one_token_bad_words_are_suppressed_as_generate_does(tiny_model: Path) -> None:
+    """Bad words of one token (every opus-mt model has its padding token as one) are
+    left out by the backend's own processor (``SuppressedTokens``) in place of
+    transformers': the same translations and scores as ``generate`` with its own, greedy
+    and at beam 4. One of the bad words is a token the model uses, so leaving it out
+    changes the output."""
+    import torch
+
+    from tarjama.backends import load_backend
+    from tarjama.backends.base import output_cap
+    from tarjama.segment import Segmenter
+
+    sentences = [s.text for s in Segmenter().segment(SEED.read_text(encoding="utf-8")).sentences][:6]
+    for beams in (1, 4):
+        backend = load_backend("transformers", model=str(tiny_model), device="cpu", beams=beams, threads=1)
+        free = backend.translate_batch(sentences)
+        inputs = backend.tokenizer(sentences, return_tensors="pt", padding=True)
+        used = backend.tokenizer(text_target=free[0].text).input_ids
+        common = max(set(used), key=used.count)  # the first translation's most frequent token
+        backend.model.generation_config.bad_words_ids = [[backend.tokenizer.pad_token_id], [common]]
+        ours = backend.translate_batch(sentences)
+        cap = output_cap(int(inputs["attention_mask"].sum(dim=1).max()), 2.0, 16, None)
+        with torch.inference_mode():
+            output = backend.model.generate(
+                **inputs, num_beams=beams, max_new_tokens=cap, return_dict_in_generate=True, output_scores=True
+            )
+        assert common not in output.sequences
+        texts = [t.strip() for t in backend.tokenizer.batch_decode(output.sequences, skip_special_tokens=True)]
+        assert [h.text for h in ours] == texts
+        assert [h.text for h in ours] != [h.text for h in free]
+        if beams > 1:
+            assert [h.score for h in ours] == pytest.approx(output.sequences_scores.tolist(), abs=1e-5)
+
+
 def test_article_translation_keeps_layout(translator: Translator) -> None:
     original = SEED.read_text(encoding="utf-8")
     result = translator.translate(original)

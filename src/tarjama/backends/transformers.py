@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import json
 import logging
+import math
 import os
 import socket
 import warnings
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..allocator import keep_large_blocks
 from ..config import DTYPES
 from ..errors import ConfigError, MissingExtraError, ModelLoadError
 from ..threads import configure_torch, default_threads, prepare_openmp
@@ -183,6 +185,8 @@ class TransformersBackend(Backend):
         torch = _torch()
         import transformers
 
+        if self.device == "cpu":
+            keep_large_blocks()  # the vocabulary-sized tensors of every decoding step (tarjama.allocator)
         if self.threads is not None:
             configure_torch(self.threads)
         dtype = torch.float32 if self.dtype == "int8" else getattr(torch, self.dtype)
@@ -222,6 +226,7 @@ class TransformersBackend(Backend):
         ends = model.generation_config.eos_token_id
         ends = ends if isinstance(ends, list) else [] if ends is None else [ends]
         steps = StepLogProbs(beams, ends, normalise=beams == 1)
+        suppressed = suppressed_tokens(model.generation_config.bad_words_ids)
         with torch.inference_mode():
             output = model.generate(
                 **inputs,
@@ -231,7 +236,8 @@ class TransformersBackend(Backend):
                 max_new_tokens=cap,
                 max_length=None,
                 return_dict_in_generate=True,
-                logits_processor=LogitsProcessorList([steps]),
+                logits_processor=LogitsProcessorList([*suppressed, steps]),
+                **({"bad_words_ids": None} if suppressed else {}),
                 **beam_cache(model, beams),
             )
         sequences = output.sequences
@@ -257,6 +263,36 @@ class TransformersBackend(Backend):
             "torch": installed_version("torch"),
             "threads": self.threads,
         }
+
+
+def suppressed_tokens(bad_words: list[list[int]] | None) -> list[SuppressedTokens]:
+    """A processor that takes the place of ``generate``'s own for ``bad_words_ids`` when
+    every bad word is one token (as in every opus-mt model: the padding token); none
+    otherwise, and ``generate`` keeps its own."""
+    if not bad_words or any(len(word) != 1 for word in bad_words):
+        return []
+    return [SuppressedTokens(sorted({word[0] for word in bad_words}))]
+
+
+class SuppressedTokens:
+    """A logits processor that makes ``tokens`` impossible: their scores become -inf in
+    place, which costs a write per row and token.
+
+    It does what transformers' ``NoBadWordsLogitsProcessor`` does for bad words of one
+    token, which every model converted from Marian has (``bad_words_ids`` is the padding
+    token). That processor builds a bias the size of the scores at every step, and adds
+    it to a zero tensor and then to the scores: three passes over the vocabulary (62,802
+    tokens for opus-mt-ar-en) of every row, for beam search a cost of the order of its
+    own ``log_softmax``. The scores it is given are ``generate``'s own copy of the
+    logits (greedy) or their ``log_softmax`` (beam search), so writing into them is safe.
+    """
+
+    def __init__(self, tokens: list[int]) -> None:
+        self.tokens = tokens
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        scores[:, self.tokens] = -math.inf
+        return scores
 
 
 class StepLogProbs:
