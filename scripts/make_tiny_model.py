@@ -299,6 +299,8 @@ def main() -> None:
         train(model, tokenizer, list(zip(sources, targets, strict=True)), args.steps, args.seed)
     model.generation_config.max_length = model.config.max_position_embeddings
     model.generation_config.num_beams = 1
+    if args.full_size:  # as transformers' Marian converter writes for every opus-mt model
+        model.generation_config.bad_words_ids = [[vocab["<pad>"]]]
     model.save_pretrained(str(args.out), safe_serialization=True)
     tokenizer.save_pretrained(str(args.out))
     n_params = sum(p.numel() for p in model.parameters())
