@@ -510,7 +510,8 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['system']} | {r['beams']} | {r['threads']} | {r['median_target_tokens_per_second']:.0f} "
             f"| {r['peak_rss_mb']:.0f} | {ratio(r, 'vs_naive')} | {ratio(r, 'vs_easynmt')} | {ratio(r, 'vs_ct2-loop')} "
-            f"| {ratio(r, 'vs_ct2-loop-scores')} | {r.get('pipeline_ms_per_sentence', '')} | {'' if own is None else f'{100 * own:.1f}%'} |"
+            f"| {ratio(r, 'vs_ct2-loop-scores')} | {r.get('pipeline_ms_per_sentence', '')} "
+            f"| {'' if own is None else f'{100 * own:.1f}%'} |"
         )
     return "\n".join(lines)
 
