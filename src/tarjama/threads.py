@@ -16,15 +16,6 @@ when they wait (``PASSIVE``), which keeps all the cores worth using, torch gets
 ``threads`` intra-op threads and one inter-op thread (generation has no independent
 operators to overlap), and CTranslate2 shares them out as workers, which do not wait on
 each other at all.
-
-Sleeping at once has a price on an idle machine: a thread that sleeps between two
-operators has to be woken for the next, and a decoding step is hundreds of short
-operators. libgomp's ``GOMP_SPINCOUNT`` overrides the spin of any wait policy: a short
-spin (10,000 turns, a few microseconds) before sleeping ran the int8 backend at beam 4
-1.08-1.18x as fast as ``PASSIVE`` alone when idle, and 0.94-0.98x under load (libgomp's
-own spin, 300,000 turns, ran 1.08x idle but took 1.6x to 8x as long under load).
-``OMP_WAIT_POLICY=PASSIVE`` stays for the OpenMP runtimes that do not read
-``GOMP_SPINCOUNT`` (LLVM's, Intel's).
 """
 
 from __future__ import annotations
@@ -35,8 +26,8 @@ import os
 from pathlib import Path
 
 # libgomp's environment, read once when the OpenMP runtime starts (torch and CTranslate2 each
-# load one); set only when the user set neither
-OPENMP_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "10000"}
+# load one); a value the user set wins
+OPENMP_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
 PROC_CGROUP = Path("/proc/self/cgroup")
 
 
@@ -103,12 +94,11 @@ def _read_v1(folder: Path) -> float | None:
 
 def prepare_openmp() -> None:
     """Set the OpenMP environment (``OPENMP_ENVIRONMENT``) before a backend loads its
-    runtime, unless the user (or the shell) set any of it: a wait policy of their own
-    must not be overridden by our spin count. libgomp reads the environment once, when
-    it is loaded (by ``import torch`` or ``import ctranslate2``): in a program that
-    imported either before, set ``OMP_WAIT_POLICY`` yourself."""
-    if not any(name in os.environ for name in OPENMP_ENVIRONMENT):
-        os.environ.update(OPENMP_ENVIRONMENT)
+    runtime; values already set, by the user or the shell, are kept. libgomp reads the
+    environment once, when it is loaded (by ``import torch`` or ``import ctranslate2``):
+    in a program that imported either before, set ``OMP_WAIT_POLICY`` yourself."""
+    for name, value in OPENMP_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
 
 
 def configure_torch(threads: int) -> None:
