@@ -8,8 +8,9 @@ settings take turns, in an order rotated from one repetition to the next, and ea
 repetition's time is divided by tarjama's default's. Settings:
 
 * ``tarjama``: what tarjama sets when the user set nothing
-  (``tarjama.threads.OPENMP_ENVIRONMENT``: ``PASSIVE`` after a short spin);
-* ``passive``: ``OMP_WAIT_POLICY=PASSIVE`` alone (sleep at once; tarjama's earlier default);
+  (``tarjama.threads.OPENMP_ENVIRONMENT``: ``OMP_WAIT_POLICY=PASSIVE``, sleep at once);
+* ``spin``: a short spin before the sleep (``PASSIVE`` and ``GOMP_SPINCOUNT=10000``,
+  which libgomp lets override any policy's spin);
 * ``libgomp``: libgomp's own waits (a spin of 300,000 turns, then sleep).
 
 The work is ``scripts/bench.py``'s: ANT units, the full-size random-weight model, 32
@@ -39,7 +40,7 @@ from tarjama.threads import OPENMP_ENVIRONMENT  # noqa: E402
 
 SETTINGS: dict[str, dict[str, str]] = {
     "tarjama": dict(OPENMP_ENVIRONMENT),
-    "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "spin": {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "10000"},
     "libgomp": {},
 }
 WORKER = """

@@ -127,7 +127,7 @@ def main() -> None:
     here = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=here.parent / "shared" / "data")
-    parser.add_argument("--json", type=Path, default=Path("segmentation.json"))
+    parser.add_argument("--json", type=Path, help="write the results and every error here")
     args = parser.parse_args()
 
     articles = ntrex_articles(args.data / "ntrex128")
@@ -176,8 +176,9 @@ def main() -> None:
         "results": results,
         "tarjama_errors": {"by_kind": dict(kinds), "items": errors},
     }
-    args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.json}")
+    if args.json:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":
