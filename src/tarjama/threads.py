@@ -18,8 +18,8 @@ operators to overlap), and CTranslate2 shares them out as workers, which do not 
 each other at all.
 
 A short spin before the sleep (``GOMP_SPINCOUNT=10000``) was measured too
-(``scripts/bench_waits.py``, the int8 backend at beam 4): 5-15% faster than ``PASSIVE``
-on an idle machine, but 2-30% slower beside one CPU-bound process per core, so the
+(``scripts/bench_waits.py``, the int8 backend at beam 4): 5-18% faster than ``PASSIVE``
+on an idle machine, but 2-31% slower beside one CPU-bound process per core, so the
 default stays ``PASSIVE``; on a machine of your own, set ``GOMP_SPINCOUNT`` yourself.
 """
 
