@@ -264,10 +264,15 @@ class Protector:
         ]
         if not failing:
             return
-        sources = [self._constraint(sentences[i], names[i], results[i]) for i in failing]
-        for i, source, english in zip(failing, sources, self.translate(sources), strict=True):
+        # cut as the first translation was: the whole of an over-long sentence would be cut
+        # short by the model, and a translation that lost its last words can look close
+        # enough to the first to be kept
+        units = [self.cut(self._constraint(sentences[i], names[i], results[i])) for i in failing]
+        translated = iter(self.translate([unit for pieces in units for unit in pieces]))
+        for i, pieces in zip(failing, units, strict=True):
+            english = " ".join(next(translated) for _ in pieces)
             again = self._check(sentences[i], english, names[i], "constrained")
-            again.units = (source,)
+            again.units = tuple(pieces)
             if (
                 not again.flags
                 and _plain_flags(sentences[i], again.translation) <= _plain_flags(sentences[i], results[i].translation)

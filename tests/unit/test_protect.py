@@ -209,6 +209,41 @@ def latin_dropped(text: str) -> str:
     return " ".join(w for w in transliterate(text).replace("bgdAd", "Eden").split() if w != "Baghdad")
 
 
+class Limited(Scripted):
+    """A model that takes at most ``LIMIT`` input tokens (whitespace words and the end
+    token, ``Backend.count_tokens``) and, as a real one truncates its input, translates
+    only those; it drops Arabic quotation marks and copies English ones."""
+
+    LIMIT = 12
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.LIMIT
+
+    def translate_batch(self, sentences: list[str]) -> list[Hypothesis]:
+        self.seen += sentences
+        kept = [" ".join(s.split()[: self.LIMIT - 1]) for s in sentences]
+        return [Hypothesis("".join(ch for ch in transliterate(s) if ch not in "«»")) for s in kept]
+
+    def with_options(self, **decoding: object) -> Limited:
+        view = Limited(self.function, decoding)
+        view.seen = self.seen
+        return view
+
+
+def test_a_constrained_translation_of_a_sentence_too_long_for_the_model_goes_in_units() -> None:
+    """The first translation of an over-long sentence comes in units the model takes; so
+    must its constrained retranslation, or the model cuts it short, and a translation
+    with its quotation right but its last words gone looks close enough to keep."""
+    text = "قال «انتهى الأمر كله في تلك الليلة» ثم غادر القاعة دون أن يجيب عن أسئلة الصحفيين أمس."
+    backend = Limited(transliterate)
+    (item,) = Translator(backend=backend, cache_enabled=False, quality_default_glossary=False).translate(text).sentences
+    assert len(text.split()) >= Limited.LIMIT  # too long for the model: translated in units
+    assert all(len(seen.split()) < Limited.LIMIT for seen in backend.seen)
+    assert item.method == "constrained" and item.flags == ()
+    assert item.translation == transliterate(text).replace("«", "“").replace("»", "”")
+
+
 def test_a_constrained_translation_that_fails_a_check_is_not_kept(tmp_path: Path) -> None:
     (item,) = translator(latin_dropped, tmp_path).translate("وصل الوزير إلى بغداد أمس.").sentences
     assert item.method == "whole" and item.flags == ("name_missing",)
