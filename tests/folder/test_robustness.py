@@ -366,12 +366,13 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     config = tmp_path / "small-windows.toml"
     config.write_text("[batching]\nwindow_sentences = 6\nmax_sentences = 2\n", encoding="utf-8")
     out = tmp_path / "out"
-    # 0.1 s a sentence: the run takes about 8 s, the first output comes within 0.5, so the
-    # interrupt lands mid-run (at 0.02 s the whole run took 1.6 s after the first output,
-    # and once, in CI, it had finished before the interrupt came)
+    # the run as a user's Ctrl-C finds it: a shell that starts a command in the background
+    # (`.ci/run &`) has it ignore SIGINT, children inherit that, and Python then installs no
+    # KeyboardInterrupt handler: the run would finish instead
     process = subprocess.Popen(
-        _command(folder, out, config), env=_subprocess_env(0.1), stderr=subprocess.PIPE, text=True
-    )
+        _command(folder, out, config), env=_subprocess_env(0.02), stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     deadline = time.time() + 60
     while not any(out.glob("*.en.txt")) and time.time() < deadline:
         time.sleep(0.1)
