@@ -267,12 +267,10 @@ class Protector:
         # cut as the first translation was: the whole of an over-long sentence would be cut
         # short by the model, and a translation that lost its last words can look close
         # enough to the first to be kept
-        units = [self.cut(self._constraint(sentences[i], names[i], results[i])) for i in failing]
-        translated = iter(self.translate([unit for pieces in units for unit in pieces]))
-        for i, pieces in zip(failing, units, strict=True):
-            english = " ".join(next(translated) for _ in pieces)
+        sources = [self._constraint(sentences[i], names[i], results[i]) for i in failing]
+        for i, (units, english) in zip(failing, self._in_units(sources), strict=True):
             again = self._check(sentences[i], english, names[i], "constrained")
-            again.units = tuple(pieces)
+            again.units = units
             if (
                 not again.flags
                 and _plain_flags(sentences[i], again.translation) <= _plain_flags(sentences[i], results[i].translation)
@@ -305,21 +303,24 @@ class Protector:
     def _rebuild(self, sentences: list[Sentence], names: list[list[NameMatch]]) -> list[Protected]:
         """Step 3: translate the pieces between quotations and names separately."""
         plans = [plan(s, n) for s, n in zip(sentences, names, strict=True)]
-        units = {
-            unit: None for pieces in plans for piece in pieces if piece.kind == "text" for unit in self.cut(piece.value)
-        }
-        # the pipeline places the marks in a rebuilt sentence: the model's own go
-        translated = {unit: _MARK.sub("", text) for unit, text in zip(units, self.translate(list(units)), strict=True)}
+        translated = iter(self._in_units([p.value for pieces in plans for p in pieces if p.kind == "text"]))
         results = []
         for sentence, pieces, sentence_names in zip(sentences, plans, names, strict=True):
-            english = [
-                Piece(p.kind, " ".join(translated[u] for u in self.cut(p.value))) if p.kind == "text" else p
-                for p in pieces
-            ]
+            texts = {j: next(translated) for j, p in enumerate(pieces) if p.kind == "text"}
+            # the pipeline places the marks in a rebuilt sentence: the model's own go
+            english = [Piece(p.kind, _MARK.sub("", texts[j][1])) if j in texts else p for j, p in enumerate(pieces)]
             result = self._join(sentence, english, sentence_names)
-            result.units = tuple(u for p in pieces if p.kind == "text" for u in self.cut(p.value))
+            result.units = tuple(unit for units, _ in texts.values() for unit in units)
             results.append(result)
         return results
+
+    def _in_units(self, texts: list[str]) -> list[tuple[tuple[str, ...], str]]:
+        """Each text cut into the units the model takes, translated (all units in one
+        call, which pools and de-duplicates them) and joined again: its units and its
+        English."""
+        cut = [self.cut(text) for text in texts]
+        translated = iter(self.translate([unit for units in cut for unit in units]))
+        return [(tuple(units), " ".join(next(translated) for _ in units)) for units in cut]
 
     def _join(self, sentence: Sentence, pieces: list[Piece], names: list[NameMatch]) -> Protected:
         text, previous = "", ""
