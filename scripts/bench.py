@@ -45,6 +45,10 @@ systems the whole time. For the tarjama systems, the time spent inside the model
 (``generate`` or ``translate_batch``) is measured apart: the rest is the pipeline's own
 cost (pooling, de-duplication, batching, tokenisation, decoding).
 
+On a GPU (``--device cuda``) every system runs there, the transformers ones in float16
+and CTranslate2 in float16 (tarjama's ``auto`` there); ``scripts/gpu_bench.sh`` runs it
+in one call on a lent device machine.
+
 Usage::
 
     python scripts/bench.py --quick                    # a smoke test, about a minute
@@ -84,6 +88,7 @@ SYSTEMS = (
     "tarjama-ct2",
 )
 DEFAULT_SYSTEMS = SYSTEMS[1:]  # naive takes as long as all the others together
+CT2_SYSTEMS = ("ct2-loop-2x1", "ct2-loop-1x2", "ct2-loop-scores-2x1", "ct2-loop-scores-1x2", "tarjama-ct2")
 # the systems a ratio is taken against, and the members of each (the best in each repetition counts)
 PEERS = {
     "naive": ("naive",),
@@ -121,7 +126,7 @@ def naive(model: Any, tokenizer: Any, sentences: list[str], beams: int, tokens: 
     produced = 0
     with torch.no_grad():
         for sentence in sentences:
-            inputs = tokenizer(sentence, return_tensors="pt")
+            inputs = tokenizer(sentence, return_tensors="pt").to(model.device)
             output = model.generate(**inputs, num_beams=beams, do_sample=False, max_new_tokens=tokens, max_length=None)
             tokenizer.decode(output[0], skip_special_tokens=True)
             produced += output.shape[1] - 1  # less the decoder start token
@@ -137,6 +142,7 @@ def easynmt(model: Any, tokenizer: Any, sentences: list[str], beams: int, tokens
         for start in range(0, len(ordered), EASYNMT_BATCH):
             batch = ordered[start : start + EASYNMT_BATCH]
             inputs = tokenizer(batch, return_tensors="pt", padding=True, truncation=True, max_length=512)
+            inputs = inputs.to(model.device)
             output = model.generate(**inputs, num_beams=beams, do_sample=False, max_new_tokens=tokens, max_length=None)
             tokenizer.batch_decode(output, skip_special_tokens=True)
             produced += output.shape[0] * (output.shape[1] - 1)
@@ -148,6 +154,19 @@ def easynmt(model: Any, tokenizer: Any, sentences: list[str], beams: int, tokens
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def _peak_gpu_mb() -> float | None:
+    """What torch's allocator held at most on the GPU (CTranslate2's own allocator is not seen)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available():
+        return None
+    return torch.cuda.max_memory_allocated() / 2**20
+
+
+def ct2_type(device: str) -> str:
+    """CTranslate2's compute type in every CTranslate2 system: tarjama's default (``auto``)."""
+    return "float16" if device == "cuda" else "int8"
 
 
 def parse_system(spec: str) -> tuple[str, int | None]:
@@ -168,8 +187,8 @@ class _Timed:
     """Wraps a model's ``generate`` or a CTranslate2 ``translate_batch``: forces the output
     length, counts the tokens produced and the seconds spent inside the model."""
 
-    def __init__(self, call: Any, tokens: int, ct2: bool) -> None:
-        self.call, self.tokens, self.ct2 = call, tokens, ct2
+    def __init__(self, call: Any, tokens: int, ct2: bool, cuda: bool = False) -> None:
+        self.call, self.tokens, self.ct2, self.cuda = call, tokens, ct2, cuda
         self.produced = 0
         self.seconds = 0.0
 
@@ -180,6 +199,8 @@ class _Timed:
             kwargs.update(max_new_tokens=self.tokens, max_length=None)
         started = time.perf_counter()
         output = self.call(*args, **kwargs)
+        if self.cuda:  # generate returns with the GPU's last kernels still queued
+            sys.modules["torch"].cuda.synchronize()
         self.seconds += time.perf_counter() - started
         if self.ct2 and kwargs.get("asynchronous"):
             return [_TimedResult(future, self) for future in output]
@@ -227,8 +248,9 @@ class _Worker:
             import transformers
 
             torch.set_num_threads(threads or args.threads)
+            dtype = torch.float16 if args.device == "cuda" else torch.float32  # as tarjama's dtype auto
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(model)
-            self.model = transformers.AutoModelForSeq2SeqLM.from_pretrained(model, dtype=torch.float32).eval()
+            self.model = transformers.AutoModelForSeq2SeqLM.from_pretrained(model, dtype=dtype).to(args.device).eval()
             never_end(self.model)
             self.threads = str(torch.get_num_threads())
         elif self.system.startswith("ct2-loop"):
@@ -238,8 +260,9 @@ class _Worker:
             inter, intra = (2, 1) if self.system.endswith("2x1") else (1, 2)
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(args.converted)
             self.model = ctranslate2.Translator(
-                args.converted, device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
-            )
+                args.converted, device=args.device, compute_type=ct2_type(args.device),
+                inter_threads=inter, intra_threads=intra,
+            )  # fmt: skip
             self.threads = f"{inter}x{intra}"
         else:
             self.translator = _tarjama(self.system, model, self.beams, threads, args)
@@ -251,7 +274,7 @@ class _Worker:
                 self.threads = f"{described['inter_threads']}x{described['intra_threads']}"
             else:
                 never_end(backend.model)
-                self.timed = _Timed(backend.model.generate, self.tokens, ct2=False)
+                self.timed = _Timed(backend.model.generate, self.tokens, ct2=False, cuda=args.device == "cuda")
                 backend.model.generate = self.timed
                 self.threads = str(sys.modules["torch"].get_num_threads())
         self.load_seconds = time.perf_counter() - started
@@ -274,11 +297,12 @@ def _tarjama(system: str, model: str, beams: int, threads: int | None, args: arg
     """A tarjama Translator as a user would make one."""
     from tarjama import Translator
 
-    settings: dict[str, Any] = {"model_name": model, "model_device": "cpu", "model_threads": threads}
+    settings: dict[str, Any] = {"model_name": model, "model_device": args.device, "model_threads": threads}
     if system == "tarjama-ct2":
-        settings.update(model_backend="ct2", model_compute_type="int8")
+        settings.update(model_backend="ct2", model_compute_type=ct2_type(args.device))
     else:
-        settings.update(model_backend="transformers", model_dtype="int8" if system.endswith("int8") else "float32")
+        dtype = "int8" if system.endswith("int8") else "float16" if args.device == "cuda" else "float32"
+        settings.update(model_backend="transformers", model_dtype=dtype)
     translator = Translator(
         **settings,
         decoding_beams=beams,
@@ -302,7 +326,7 @@ def worker_main(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         done = worker.translate(request["sentences"])
         _reply({**done, "seconds": time.perf_counter() - started, "sentences": len(request["sentences"])})
-    _reply({"peak_rss_mb": _peak_rss_mb()})
+    _reply({"peak_rss_mb": _peak_rss_mb(), "peak_gpu_mb": _peak_gpu_mb()})
 
 
 def _reply(message: dict[str, Any]) -> None:
@@ -322,6 +346,7 @@ class _Process:
             "--model", str(args.model), "--converted", args.converted, "--target-tokens", str(args.target_tokens),
             "--cache-dir", str(args.cache_dir), "--threads", str(args.threads),
             "--batch-tokens", str(args.batch_tokens), "--max-sentences", str(args.max_sentences),
+            "--device", args.device,
         ]  # fmt: skip
         # every system sets its own threads; an OMP_NUM_THREADS of the caller's shell would override tarjama's default
         env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
@@ -360,6 +385,7 @@ class _Process:
             "target_tokens_per_second": [round(rate, 1) for rate in rates],
             "median_target_tokens_per_second": round(statistics.median(rates), 1),
             "peak_rss_mb": round(peak["peak_rss_mb"], 1),
+            **({"peak_gpu_mb": round(peak["peak_gpu_mb"], 1)} if peak.get("peak_gpu_mb") is not None else {}),
             "load_seconds": round(self.ready["load_seconds"], 2),
         }
         if "model_seconds" in self.runs[0]:
@@ -434,14 +460,14 @@ def add_ratios(results: list[dict[str, Any]]) -> None:
             )
 
 
-def bench_sentences(model: Path, count: int) -> tuple[list[str], dict[str, Any]]:
+def bench_sentences(model: Path, count: int, data: Path) -> tuple[list[str], dict[str, Any]]:
     """The first ``count`` units of the ANT articles in name order, as tarjama segments them."""
     import transformers
 
     from tarjama.segment import Segmenter
 
-    if not DATA.is_dir():
-        raise SystemExit(f"{DATA} is absent: the benchmark needs the shared data folder beside the checkout")
+    if not data.is_dir():
+        raise SystemExit(f"{data} is absent: the benchmark needs ../shared/data beside the checkout, or --data")
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(model))
 
     def count_tokens(text: str) -> int:
@@ -450,7 +476,7 @@ def bench_sentences(model: Path, count: int) -> tuple[list[str], dict[str, Any]]
     segmenter = Segmenter(max_input_tokens=200, count_tokens=count_tokens)
     units: list[str] = []
     files = 0
-    for path in sorted(DATA.rglob("*.txt")):
+    for path in sorted(data.rglob("*.txt")):
         article = segmenter.segment(path.read_text(encoding="utf-8"), path.name)
         units += [unit for sentence in article.sentences for unit in sentence.units]
         files += 1
@@ -459,7 +485,7 @@ def bench_sentences(model: Path, count: int) -> tuple[list[str], dict[str, Any]]
     units = units[:count]
     lengths = [count_tokens(u) for u in units]
     info = {
-        "source": str(DATA.relative_to(ROOT.parent)),
+        "source": str(data.relative_to(ROOT.parent)) if data.is_relative_to(ROOT.parent) else str(data),
         "files": files,
         "sentences": len(units),
         "unique": len(set(units)),
@@ -483,15 +509,16 @@ def ensure_model(model: Path) -> Path:
     return model
 
 
-def ensure_converted(model: Path, cache_dir: Path) -> str:
-    """Convert for CTranslate2 (int8) in a process of its own, so that no measured
-    process pays for the conversion; returns the converted folder."""
+def ensure_converted(model: Path, cache_dir: Path, device: str) -> str:
+    """Convert for CTranslate2 (``ct2_type``) in a process of its own, so that no
+    measured process pays for the conversion; returns the converted folder."""
     code = (
-        "import sys; from tarjama.backends import load_backend; "
-        "b = load_backend('ct2', model=sys.argv[1], device='cpu', compute_type='int8', cache_dir=sys.argv[2]); "
+        "import sys; from tarjama.backends import load_backend; model, cache, device, kind = sys.argv[1:]; "
+        "b = load_backend('ct2', model=model, device=device, compute_type=kind, cache_dir=cache); "
         "print(b.converted)"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(model), str(cache_dir)], check=True, capture_output=True)
+    command = [sys.executable, "-c", code, str(model), str(cache_dir), device, ct2_type(device)]
+    done = subprocess.run(command, check=True, capture_output=True)
     return done.stdout.decode().strip().splitlines()[-1]
 
 
@@ -520,18 +547,25 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def environment() -> dict[str, Any]:
-    import ctranslate2
+def environment(device: str) -> dict[str, Any]:
     import torch
     import transformers
 
+    try:
+        import ctranslate2
+
+        ct2_version: str | None = ctranslate2.__version__
+    except ImportError:
+        ct2_version = None
     return {
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": _cores(),
+        "device": device,
+        **({"gpu": torch.cuda.get_device_name()} if device == "cuda" else {}),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
-        "ctranslate2": ctranslate2.__version__,
+        "ctranslate2": ct2_version,
         "load_average": os.getloadavg(),
     }
 
@@ -551,6 +585,11 @@ def main() -> None:
     parser.add_argument("--max-sentences", type=int, default=64, help="tarjama's sentences per batch")
     parser.add_argument("--quick", action="store_true", help="24 sentences, 8 target tokens, 2 repetitions")
     parser.add_argument("--model", type=Path, help="full-size model folder (default: built in the cache)")
+    parser.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu",
+        help="where every system runs; on cuda, float16 (transformers) and CTranslate2's float16",
+    )  # fmt: skip
+    parser.add_argument("--data", type=Path, default=DATA, help="folder of Arabic articles (*.txt) to take units from")
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir() / "bench", help="models, conversions")
     parser.add_argument("--json", type=Path, help="write the results here (default: CACHE_DIR/results.json)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -565,12 +604,15 @@ def main() -> None:
             parser.error(str(error))
     if args.quick:
         args.sentences, args.target_tokens, args.repeats = 24, 8, 2
+    if args.device == "cuda" and any(parse_system(spec)[0] == "tarjama-transformers-int8" for spec in args.systems):
+        parser.error("tarjama-transformers-int8 runs on the CPU only (torch's dynamic quantisation)")
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     args.model = ensure_model(args.model or args.cache_dir / "opus-mt-ar-en-size").resolve()
-    args.converted = ensure_converted(args.model, args.cache_dir)
-    units, info = bench_sentences(args.model, args.sentences)
+    uses_ct2 = any(parse_system(spec)[0] in CT2_SYSTEMS for spec in args.systems)
+    args.converted = ensure_converted(args.model, args.cache_dir, args.device) if uses_ct2 else ""
+    units, info = bench_sentences(args.model, args.sentences, args.data.resolve())
     print(
         f"{info['sentences']} sentences from {info['files']} articles, {args.target_tokens} tokens out each",
         file=sys.stderr,
@@ -586,7 +628,7 @@ def main() -> None:
         "peer_threads": args.threads,
         "tarjama_batching": {"batch_tokens": args.batch_tokens, "max_sentences": args.max_sentences},
         "data": info,
-        "environment": environment(),
+        "environment": environment(args.device),
         "results": results,
     }
     out = args.json or args.cache_dir / "results.json"
