@@ -3,7 +3,9 @@
 
 * ``tarjama --help``;
 * the seed article (``seeds/``) with the project's tiny model, the default settings
-  (beam 4), a fresh output folder and translation cache each time;
+  (beam 4), a fresh output folder and translation cache each time; and the same with
+  ``--backend ct2`` (when CTranslate2 is installed): its first run, which converts the
+  model into the cache, once, then runs that find the converted model there;
 * a folder of ANT news articles (``../shared/data/ant-news-sample/txt``, 300 by default)
   with the tiny model: translated once, then the same command again (every file done:
   nothing to translate, so no model is loaded), and once more into a fresh output folder
@@ -29,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -129,6 +132,13 @@ def main() -> None:
             }
         else:
             results["seed"] = repeated(label, args.repeats, lambda: seed(ROOT / "src"))
+        if importlib.util.find_spec("ctranslate2"):
+            ct2 = {**env, "XDG_CACHE_HOME": str(work / "ct2-cache")}  # the converted model stays; --no-cache
+            command = [*tarjama, "translate", str(ROOT / "seeds"), "-o", str(work / "seed-ct2"), "--model", str(TINY),
+                       "--backend", "ct2", "--no-cache", "--force", "-q"]  # fmt: skip
+            ct2_label = f"{label}, --backend ct2"
+            results["seed_ct2_converting"] = repeated(f"{ct2_label}, converting", 1, lambda: timed(command, ct2))
+            results["seed_ct2"] = repeated(ct2_label, args.repeats, lambda: timed(command, ct2))
         if not args.seed_only:
             articles, sentences, threads = ant_folder(work, tarjama, env, args, results, counter)
     finally:
