@@ -29,9 +29,10 @@ Systems (``--systems``), each greedy and with beam 4:
   for each translation's score (``return_scores=True``), as tarjama does for its
   confidence (issue 16): the same work as tarjama. Greedy search then computes a
   ``log_softmax`` over the vocabulary at every step, which it otherwise skips.
-* ``tarjama-transformers``, ``tarjama-transformers-int8``, ``tarjama-ct2``:
-  ``Translator.translate_sentences`` with tarjama's defaults (threads included) and that
-  backend (float32; ``--dtype int8``; CTranslate2 int8).
+* ``tarjama-transformers``, ``tarjama-transformers-int8``, ``tarjama-transformers-bf16``,
+  ``tarjama-ct2``: ``Translator.translate_sentences`` with tarjama's defaults (threads
+  included) and that backend (float32; ``--dtype int8``; ``--dtype bfloat16``, fast on a
+  CPU with AMX or AVX512-BF16; CTranslate2 int8).
 
 A system name may end in ``@N`` (N threads) or ``@default`` (the system's own default;
 the tarjama systems use theirs when no suffix is given, the others ``--threads``).
@@ -85,6 +86,7 @@ SYSTEMS = (
     "ct2-loop-scores-1x2",
     "tarjama-transformers",
     "tarjama-transformers-int8",
+    "tarjama-transformers-bf16",
     "tarjama-ct2",
 )
 DEFAULT_SYSTEMS = SYSTEMS[1:]  # naive takes as long as all the others together
@@ -301,7 +303,8 @@ def _tarjama(system: str, model: str, beams: int, threads: int | None, args: arg
     if system == "tarjama-ct2":
         settings.update(model_backend="ct2", model_compute_type=ct2_type(args.device))
     else:
-        dtype = "int8" if system.endswith("int8") else "float16" if args.device == "cuda" else "float32"
+        dtype = {"int8": "int8", "bf16": "bfloat16"}.get(system.rpartition("-")[2])
+        dtype = dtype or ("float16" if args.device == "cuda" else "float32")
         settings.update(model_backend="transformers", model_dtype=dtype)
     translator = Translator(
         **settings,
