@@ -90,7 +90,9 @@ SYSTEMS = (
     "tarjama-ct2",
 )
 DEFAULT_SYSTEMS = SYSTEMS[1:]  # naive takes as long as all the others together
-CT2_SYSTEMS = ("ct2-loop-2x1", "ct2-loop-1x2", "ct2-loop-scores-2x1", "ct2-loop-scores-1x2", "tarjama-ct2")
+CT2_SYSTEMS = tuple(system for system in SYSTEMS if "ct2" in system)
+# the tarjama transformers systems that set a dtype of their own (the others: tarjama's auto)
+TRANSFORMERS_DTYPES = {"tarjama-transformers-int8": "int8", "tarjama-transformers-bf16": "bfloat16"}
 # the systems a ratio is taken against, and the members of each (the best in each repetition counts)
 PEERS = {
     "naive": ("naive",),
@@ -303,8 +305,7 @@ def _tarjama(system: str, model: str, beams: int, threads: int | None, args: arg
     if system == "tarjama-ct2":
         settings.update(model_backend="ct2", model_compute_type=ct2_type(args.device))
     else:
-        dtype = {"int8": "int8", "bf16": "bfloat16"}.get(system.rpartition("-")[2])
-        dtype = dtype or ("float16" if args.device == "cuda" else "float32")
+        dtype = TRANSFORMERS_DTYPES.get(system, "float16" if args.device == "cuda" else "float32")
         settings.update(model_backend="transformers", model_dtype=dtype)
     translator = Translator(
         **settings,

@@ -113,10 +113,12 @@ def main() -> None:
 
         counter = iter(range(1000))
 
+        seed_command = [*tarjama, "translate", str(ROOT / "seeds"), "-o", str(work / "seed-out"), "--model",
+                        str(TINY), "--force", "-q"]  # fmt: skip
+
         def seed(source: Path) -> tuple[float, float]:
             fresh = {**env, "XDG_CACHE_HOME": str(work / f"seed-cache-{next(counter)}"), "PYTHONPATH": str(source)}
-            return timed([*tarjama, "translate", str(ROOT / "seeds"), "-o", str(work / "seed-out"), "--model",
-                          str(TINY), "--force", "-q"], fresh)  # fmt: skip
+            return timed(seed_command, fresh)
 
         label = "seed, tiny model, beam 4"
         if args.baseline:
@@ -134,8 +136,7 @@ def main() -> None:
             results["seed"] = repeated(label, args.repeats, lambda: seed(ROOT / "src"))
         if importlib.util.find_spec("ctranslate2"):
             ct2 = {**env, "XDG_CACHE_HOME": str(work / "ct2-cache")}  # the converted model stays; --no-cache
-            command = [*tarjama, "translate", str(ROOT / "seeds"), "-o", str(work / "seed-ct2"), "--model", str(TINY),
-                       "--backend", "ct2", "--no-cache", "--force", "-q"]  # fmt: skip
+            command = [*seed_command, "--backend", "ct2", "--no-cache"]
             ct2_label = f"{label}, --backend ct2"
             results["seed_ct2_converting"] = repeated(f"{ct2_label}, converting", 1, lambda: timed(command, ct2))
             results["seed_ct2"] = repeated(ct2_label, args.repeats, lambda: timed(command, ct2))
